@@ -1,0 +1,101 @@
+# nbdscrub: the one build entry (SPEC section 2).
+#
+#   make              build the plugin and the man pages
+#   make check        install what is missing, build, run every test
+#   make serve        install what is missing, build, serve IMAGE (or a demo)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make bench        benchmarks (results go to docs/benchmarks.md by hand)
+#
+# Plain GNU make, no configure step: the dependencies are Debian 12's.
+
+VERSION    := 0.1.0
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wvla -Wformat=2 -Werror
+CPPFLAGS   += -D_GNU_SOURCE -DNBDSCRUB_VERSION='"$(VERSION)"'
+BASECFLAGS := -std=gnu11 -pthread -fPIC $(WARNINGS)
+SANITIZE   := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+PLUGINDIR  := $(shell pkg-config --variable=plugindir nbdkit 2>/dev/null)
+MANDIR     := $(PREFIX)/share/man
+
+B          := build
+
+PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
+# plugin/ modules that do not use nbdkit: linked into the unit tests too.
+PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
+              plugin/errseq.c plugin/statedir.c plugin/backing.c
+PLUGIN_SRC := $(PLUGIN_LIB) plugin/plugin.c
+
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+MANPAGES   := docs/nbdkit-scrub-plugin.1
+
+.PHONY: all check unit-check integration-check serve install uninstall \
+        bench deps clean fuzz
+all: $(PLUGIN_SO) $(MANPAGES)
+
+deps:
+	@scripts/install-deps.sh
+
+# --- the plugin -----------------------------------------------------------
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASECFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC)) plugin/plugin.syms
+	$(CC) $(BASECFLAGS) $(CFLAGS) -shared \
+	  -Wl,--version-script=plugin/plugin.syms -o $@ \
+	  $(filter %.o,$^) -ljansson -pthread
+
+# --- unit tests: CUnit, always under ASan and UBSan -----------------------
+
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iplugin $(BASECFLAGS) -O1 -g $(SANITIZE) -MMD -MP \
+	  -c -o $@ $<
+
+$(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
+                          $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
+
+# --- man pages ------------------------------------------------------------
+
+docs/%.1: docs/%.pod
+	pod2man --section=1 --center=nbdscrub --release=$(VERSION) \
+	  --name=$(shell echo $* | tr a-z A-Z) $< > $@.tmp && mv $@.tmp $@
+
+# --- the two commands -----------------------------------------------------
+
+check: deps
+	$(MAKE) all $(UNIT_BIN)
+	tests/run-tests.sh $(UNIT_BIN)
+
+serve: deps
+	$(MAKE) all
+	scripts/serve.sh "$(IMAGE)" "$(PORT)"
+
+bench: deps
+	$(MAKE) all
+	scripts/bench-serve.sh
+
+install: all
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PLUGINDIR)/$(notdir $(PLUGIN_SO))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+
+clean:
+	rm -rf $(B) $(PLUGIN_SO) $(MANPAGES)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
