@@ -1,0 +1,137 @@
+# nbdscrub: helpers shared by the integration tests (tests/test-*.sh).
+#
+# Source it first:   . "$(dirname "$0")/functions.sh"
+#
+# A test exits 0 when it passed, 77 when it cannot run here (it prints why
+# on stderr first), anything else when it failed.  Every test makes its
+# files under $tmp, which cleanup removes.
+
+set -eu
+
+srcdir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$srcdir/.." && pwd)
+plugin="$top/plugin/nbdkit-scrub-plugin.so"
+
+# nbdsh runs "python3 -m nbd", and the first python3 on PATH may be one
+# without the nbd module (pyenv); Debian's is in /usr/bin.
+PATH=/usr/bin:/usr/sbin:/sbin:/bin:$PATH
+export PATH
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nbdscrub-test.XXXXXX")
+_cleanup_cmds=
+
+# cleanup_fn CMD ARGS...: run CMD at exit, last registered first.
+cleanup_fn ()
+{
+    _cleanup_cmds="$*
+$_cleanup_cmds"
+}
+
+_run_cleanup ()
+{
+    _status=$?
+    set +e
+    printf '%s\n' "$_cleanup_cmds" | while IFS= read -r c; do
+        [ -n "$c" ] && eval "$c"
+    done
+    rm -rf "$tmp"
+    exit $_status
+}
+trap _run_cleanup EXIT
+trap 'exit 130' INT QUIT TERM
+
+skip ()
+{
+    echo "$(basename "$0"): SKIP: $*" >&2
+    exit 77
+}
+
+fail ()
+{
+    echo "$(basename "$0"): FAIL: $*" >&2
+    exit 1
+}
+
+# requires CMD [ARGS...]: skip unless the command runs.
+requires ()
+{
+    "$@" </dev/null >/dev/null 2>&1 || skip "'$*' does not work here"
+}
+
+requires_root ()
+{
+    [ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+requires_fuse ()
+{
+    requires_root
+    [ -c /dev/fuse ] || skip "no /dev/fuse"
+    requires nbdfuse --version
+}
+
+requires_loop ()
+{
+    requires_root
+    [ -e /dev/loop-control ] || skip "no loop devices (/dev/loop-control)"
+    losetup -f >/dev/null 2>&1 || skip "no free loop device"
+}
+
+[ -f "$plugin" ] || fail "$plugin is not built: run make"
+requires nbdkit --version
+
+# make_image FILE SIZE [MKE2FS-ARGS...]: a fresh ext4 image.
+make_image ()
+{
+    _img=$1 _size=$2
+    shift 2
+    rm -f "$_img"
+    truncate -s "$_size" "$_img"
+    mke2fs -q -F -t ext4 "$@" "$_img"
+}
+
+# start_nbdkit PIDFILE ARGS...: start nbdkit in the background, wait until
+# it serves (its pidfile appears), stop it at exit.
+start_nbdkit ()
+{
+    _pidfile=$1
+    shift
+    nbdkit -P "$_pidfile" "$@"
+    _i=0
+    while [ ! -s "$_pidfile" ]; do
+        _i=$((_i + 1))
+        [ $_i -le 600 ] || fail "nbdkit did not start: nbdkit $*"
+        sleep 0.1
+    done
+    cleanup_fn kill_nbdkit "$_pidfile"
+}
+
+# kill_nbdkit PIDFILE: SIGTERM, then wait up to 60 s for it to go.
+kill_nbdkit ()
+{
+    [ -s "$1" ] || return 0
+    _pid=$(cat "$1")
+    kill "$_pid" 2>/dev/null || return 0
+    _i=0
+    while kill -0 "$_pid" 2>/dev/null; do
+        _i=$((_i + 1))
+        if [ $_i -gt 600 ]; then
+            kill -9 "$_pid" 2>/dev/null
+            echo "kill_nbdkit: $_pid did not stop in 60 s" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    rm -f "$1"
+}
+
+# wait_gone PID SECONDS: wait for a process to exit; fails after SECONDS.
+wait_gone ()
+{
+    _i=0
+    while kill -0 "$1" 2>/dev/null; do
+        _i=$((_i + 1))
+        [ $_i -le $(($2 * 10)) ] || return 1
+        sleep 0.1
+    done
+}
