@@ -98,4 +98,6 @@ uninstall:
 clean:
 	rm -rf $(B) $(PLUGIN_SO) $(MANPAGES)
 
+.SECONDARY:
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -82,7 +82,6 @@ backing_open (struct backing *b, const char *path, bool want_write,
   b->fd = -1;
   b->retries = retries;
   b->tags = tags;
-  pthread_mutex_init (&b->lseek_lock, NULL);
 
   if (want_write) {
     b->fd = open (path, flags | O_RDWR);
@@ -94,6 +93,7 @@ backing_open (struct backing *b, const char *path, bool want_write,
   if (b->fd == -1)
     return -errno;
   b->readonly = !want_write;
+  pthread_mutex_init (&b->lseek_lock, NULL);
 
   if (fstat (b->fd, &st) == -1) {
     int r = -errno;
