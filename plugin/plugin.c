@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -53,8 +54,14 @@ static char *state_dir;             /* NULL: state kept in memory */
 static bool ready;                  /* get_ready succeeded */
 static int fatal_err;               /* first instance-fatal errno, or 0 */
 
-static pthread_t writeback_thread;  /* flush=volatile only */
+/* flush=volatile only: the background write-back thread, and what wakes
+ * it early at shutdown.
+ */
+static pthread_t writeback_thread;
 static bool writeback_running;
+static pthread_mutex_t writeback_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t writeback_cond;
+static bool writeback_stop;
 
 struct handle {
   uint64_t seen;                    /* this connection's errseq sample */
@@ -98,9 +105,11 @@ nbdscrub_config (const char *key, const char *value)
   int r;
 
   if (strcmp (key, "file") == 0) {
-    path = nbdkit_realpath (value);
-    if (path == NULL)
+    path = realpath (value, NULL);
+    if (path == NULL) {
+      nbdkit_error ("file: %s: %m", value);
       return -1;
+    }
     value = path;
   }
   else if (is_path_key (key) && *value != '\0') {
@@ -150,7 +159,7 @@ nbdscrub_config_complete (void)
 }
 
 #define nbdscrub_config_help \
-  "[file=]DISK.IMG          (required) The raw ext2/3/4 image to serve.\n" \
+  "[file=]DISK.IMG           (required) The raw ext2/3/4 image to serve.\n" \
   "fs=auto|ext4|none         Filesystem to scrub (default auto).\n" \
   "scrub=on|off              Background scrubbing (default on).\n" \
   "scrub-interval=DURATION   Between full passes (default 1h).\n" \
@@ -244,16 +253,39 @@ nbdscrub_get_ready (void)
   return 0;
 }
 
+/* Sleep one writeback-interval on the monotonic clock.  Returns false
+ * when .cleanup asks the thread to stop.  (nbdkit_nanosleep would also
+ * wake at shutdown, but logs an error when it does.)
+ */
+static bool
+writeback_sleep (void)
+{
+  const uint64_t ns = cfg.writeback_interval_ns;
+  struct timespec until;
+  bool stop;
+
+  clock_gettime (CLOCK_MONOTONIC, &until);
+  until.tv_sec += ns / 1000000000 + (until.tv_nsec + ns % 1000000000)
+    / 1000000000;
+  until.tv_nsec = (until.tv_nsec + ns % 1000000000) % 1000000000;
+  pthread_mutex_lock (&writeback_lock);
+  while (!writeback_stop
+         && pthread_cond_timedwait (&writeback_cond, &writeback_lock,
+                                    &until) == 0)
+    ;
+  stop = writeback_stop;
+  pthread_mutex_unlock (&writeback_lock);
+  return !stop;
+}
+
 /* flush=volatile: FLUSH does not sync, so a thread does, every
  * writeback-interval, and advances the error sequence when it fails.
  */
 static void *
 writeback_loop (void *arg)
 {
-  const uint64_t ns = cfg.writeback_interval_ns;
-
   (void) arg;
-  while (nbdkit_nanosleep (ns / 1000000000, ns % 1000000000) == 0) {
+  while (writeback_sleep ()) {
     int r = backing_fdatasync (&bk);
 
     if (r < 0) {
@@ -272,8 +304,14 @@ nbdscrub_after_fork (void)
 {
   int r;
 
+  pthread_condattr_t attr;
+
   if (cfg.flush != PARAM_FLUSH_VOLATILE || bk.readonly)
     return 0;
+  pthread_condattr_init (&attr);
+  pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+  pthread_cond_init (&writeback_cond, &attr);
+  pthread_condattr_destroy (&attr);
   r = pthread_create (&writeback_thread, NULL, writeback_loop, NULL);
   if (r != 0) {
     nbdkit_error ("pthread_create: %s", strerror (r));
@@ -292,7 +330,12 @@ nbdscrub_cleanup (void)
   int r;
 
   if (writeback_running) {
+    pthread_mutex_lock (&writeback_lock);
+    writeback_stop = true;
+    pthread_cond_signal (&writeback_cond);
+    pthread_mutex_unlock (&writeback_lock);
     pthread_join (writeback_thread, NULL);
+    pthread_cond_destroy (&writeback_cond);
     writeback_running = false;
   }
   if (!ready)

@@ -2,7 +2,7 @@
 # Parameter validation as users see it:
 #  - each bad value makes nbdkit exit non-zero before serving (the --run
 #    command never runs), with exactly one line on stderr, an
-#    "nbdkit: error:" line that names the offending key (or, for a
+#    "nbdkit: error:" line that names the offending key (and, for a
 #    missing or unusable image, the path);
 #  - good values start the server and nbdinfo can talk to it, with no
 #    error on stderr; state-dir= is created (and FILE.nbdscrub is not);
@@ -65,8 +65,9 @@ bad control-listen "$img" control-listen=1.2.3.4:99999
 bad control-listen "$img" control-listen=127.0.0.1:1
 bad control-cert "$img" control-cert=x
 bad foo "$img" foo=bar
-# A missing image and a directory: the message names the path.
-bad "$tmp/missing.img" "$tmp/missing.img"
+# A missing image and a directory: the message names the key and path.
+bad "file: $tmp/missing.img" "$tmp/missing.img"
+bad "file: $tmp/missing.img" file="$tmp/missing.img"
 bad "$tmp/adir" "$tmp/adir"
 bad "$tmp/adir" file="$tmp/adir"
 [ ! -e "$tmp/missing.img.nbdscrub" ] ||
@@ -85,10 +86,7 @@ good ()
         cat "$tmp/out" >&2
         fail "$*: nbdinfo did not report the export"
     }
-    # Tolerated: nbdkit's own note when a background sleep is cut short
-    # at shutdown (flush=volatile's write-back thread).
-    if grep -v 'aborting sleep because of server shut down' "$tmp/err" |
-            grep -q .; then
+    if [ -s "$tmp/err" ]; then
         cat "$tmp/err" >&2
         fail "$*: unexpected output on stderr"
     fi
