@@ -29,7 +29,7 @@ PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
               plugin/errseq.c plugin/statedir.c plugin/backing.c
-PLUGIN_SRC := $(PLUGIN_LIB) plugin/plugin.c
+PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))

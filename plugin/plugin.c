@@ -35,6 +35,7 @@
 #include <nbdkit-plugin.h>
 
 #include "backing.h"
+#include "disconnect.h"
 #include "errclass.h"
 #include "errseq.h"
 #include "params.h"
@@ -490,12 +491,13 @@ nbdscrub_block_size (void *handle, uint32_t *minimum, uint32_t *preferred,
 
 /* The instance-fatal class: the backing file is gone.  Answer ESHUTDOWN
  * now and for every later request, and stop the server so clients see a
- * disconnect instead of hanging on a dead export.
+ * disconnect instead of hanging on a dead export.  nbdkit_shutdown alone
+ * would wait for idle clients to leave on their own (disconnect.h).
  */
 static void
 go_fatal (const char *what, int err)
 {
-  int expected = 0;
+  int expected = 0, r;
 
   if (__atomic_compare_exchange_n (&fatal_err, &expected, err, false,
                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -503,6 +505,9 @@ go_fatal (const char *what, int err)
                   "unusable, shutting the server down", what, cfg.file,
                   strerror (err));
     nbdkit_shutdown ();
+    r = disconnect_clients (NULL, 0);
+    if (r < 0)
+      nbdkit_error ("cannot disconnect the clients: %s", strerror (-r));
   }
 }
 
