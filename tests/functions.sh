@@ -17,6 +17,10 @@ plugin="$top/plugin/nbdkit-scrub-plugin.so"
 PATH=/usr/bin:/usr/sbin:/sbin:/bin:$PATH
 export PATH
 
+# The Python helpers of the tests (tests/nbdtest.py).
+PYTHONPATH="$srcdir${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nbdscrub-test.XXXXXX")
 _cleanup_cmds=
 

@@ -21,15 +21,10 @@ import os
 import sys
 
 import nbd
+from nbdtest import connect
 
 phase, sock, img = sys.argv[1], sys.argv[2], sys.argv[3]
 K, M = 1024, 1024 * 1024
-
-
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
 
 
 def run(h, what, fn, *args):
@@ -55,7 +50,7 @@ def wait_all(h, cookies, what):
 
 
 if phase == "storm":
-    handles = [connect(), connect()]
+    handles = [connect(sock), connect(sock)]
     expect = {}          # offset -> bytes last written there
     rounds, per_round, size = 12, 8, 64 * K
     for r in range(rounds):
@@ -102,7 +97,7 @@ if phase == "storm":
             assert f.read(size) == data, "image differs at %d" % off
 
 elif phase == "zero-trim":
-    h = connect()
+    h = connect(sock)
     data = os.urandom(256 * K)
     run(h, "write", h.pwrite, data, 0)
     for i in range(20):
@@ -119,7 +114,7 @@ elif phase == "zero-trim":
 
 elif phase == "max-ok":
     # 10000 EINTRs in a row: still retried, the read succeeds.
-    h = connect()
+    h = connect(sock)
     run(h, "read through 10000 EINTRs", h.pread, 4 * K, 0)
     run(h, "second read", h.pread, 4 * K, 0)
     h.shutdown()
@@ -127,7 +122,7 @@ elif phase == "max-ok":
 elif phase == "max-exceeded":
     # 10001 in a row: the read ends as EIO so that a storm cannot hold a
     # request for ever; the next read finds the storm over.
-    h = connect()
+    h = connect(sock)
     try:
         h.pread(4 * K, 0)
     except nbd.Error as e:

@@ -23,15 +23,10 @@ import sys
 import time
 
 import nbd
+from nbdtest import connect
 
 sock, pid = sys.argv[1], int(sys.argv[2])
 K, M = 1024, 1024 * 1024
-
-
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
 
 
 def alive(pid):
@@ -57,8 +52,8 @@ def expect_shutdown(h, what, fn, *args):
                          % what)
 
 
-h = connect()
-other = connect()
+h = connect(sock)
+other = connect(sock)
 data = os.urandom(64 * K)
 for i in range(10):
     h.pread(64 * K, i * 64 * K)

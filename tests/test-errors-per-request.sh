@@ -34,27 +34,12 @@ import os
 import sys
 
 import nbd
+from nbdtest import connect, expect_err
 
 phase, sock, img = sys.argv[1], sys.argv[2], sys.argv[3]
 K, M = 1024, 1024 * 1024
 with open(img, "rb") as f:
     original = f.read()
-
-
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
-
-
-def expect_err(what, errno, fn, *args):
-    try:
-        fn(*args)
-    except nbd.Error as e:
-        assert e.errno == errno, \
-            "%s: expected %s, got %s (%s)" % (what, errno, e.errno, e)
-        return
-    raise AssertionError("%s: succeeded, expected %s" % (what, errno))
 
 
 def expect_read(h, what, count, offset, want=None):
@@ -78,8 +63,8 @@ def expect_write(h, what, data, offset):
 
 
 if phase == "eio-enospc":
-    h = connect()
-    other = connect()
+    h = connect(sock)
+    other = connect(sock)
     for i in range(40):
         # The bad range, its first and last byte, and reads straddling
         # either edge: all EIO.
@@ -139,7 +124,7 @@ if phase == "eio-enospc":
 
 elif phase == "eagain-hidden":
     # any-eagain*2, retries=3: the first operation meets two EAGAINs.
-    h = connect()
+    h = connect(sock)
     data = os.urandom(8 * K)
     expect_write(h, "write 8k@5M (2 x EAGAIN)", data, 5 * M)
     expect_read(h, "read back 8k@5M", 8 * K, 5 * M, data)
@@ -155,7 +140,7 @@ elif phase == "eagain-exhausted":
     # EINVAL (what nbdkit makes of an unhandled EAGAIN).
     retries, hits = 2, 10
     failing = hits // (retries + 1)
-    h = connect()
+    h = connect(sock)
     for i in range(failing):
         expect_err("read %d (EAGAIN %d times)" % (i, retries + 1), "EIO",
                    h.pread, 4 * K, 6 * M)

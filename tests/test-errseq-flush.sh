@@ -28,36 +28,14 @@ import os
 import sys
 
 import nbd
+from nbdtest import connect, expect_err, expect_ok
 
 phase, sock = sys.argv[1], sys.argv[2]
 K, M = 1024, 1024 * 1024
 
 
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
-
-
-def expect_err(what, errno, fn, *args):
-    try:
-        fn(*args)
-    except nbd.Error as e:
-        assert e.errno == errno, \
-            "%s: expected %s, got %s (%s)" % (what, errno, e.errno, e)
-        return
-    raise AssertionError("%s: succeeded, expected %s" % (what, errno))
-
-
-def expect_ok(what, fn, *args):
-    try:
-        return fn(*args)
-    except nbd.Error as e:
-        raise AssertionError("%s: failed: %s (%s)" % (what, e.errno, e))
-
-
 if phase == "flush-finds":
-    h1, h2, h4 = connect(), connect(), connect()
+    h1, h2, h4 = connect(sock), connect(sock), connect(sock)
     data = os.urandom(64 * K)
     expect_ok("h1 write", h1.pwrite, data, 0)
     expect_err("h1 flush (fdatasync fails)", "EIO", h1.flush)
@@ -76,7 +54,7 @@ if phase == "flush-finds":
     # The FUA write that reported the failure still wrote.
     assert expect_ok("h4 read back", h4.pread, 64 * K, 1 * M) == data
     # h3 opened after the failure: nothing to report.
-    h3 = connect()
+    h3 = connect(sock)
     for i in range(3):
         expect_ok("h3 (opened after) flush (%d)" % i, h3.flush)
         expect_ok("h3 FUA write (%d)" % i, h3.pwrite, data, 2 * M,
@@ -88,7 +66,7 @@ if phase == "flush-finds":
         h.shutdown()
 
 elif phase == "fua-finds":
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     data = os.urandom(64 * K)
     expect_err("h1 FUA write (fdatasync fails)", "EIO", h1.pwrite, data, 0,
                nbd.CMD_FLAG_FUA)
@@ -103,7 +81,7 @@ elif phase == "fresh":
     # A restarted server, default report-past-errors=false: new
     # connections start from now.
     for n in range(2):
-        h = connect()
+        h = connect(sock)
         for i in range(3):
             expect_ok("connection %d to the restarted server: flush %d"
                       % (n, i), h.flush)
@@ -112,14 +90,14 @@ elif phase == "fresh":
 elif phase == "report-past":
     # report-past-errors=true: each new connection starts from the last
     # acknowledged value (0), so its first FLUSH reports seq 1, once.
-    hs = [connect(), connect()]
+    hs = [connect(sock), connect(sock)]
     for n, h in enumerate(hs):
         expect_err("connection %d: first flush (report-past-errors)" % n,
                    "EIO", h.flush)
         for i in range(3):
             expect_ok("connection %d: flush %d after being told" % (n, i),
                       h.flush)
-    h = connect()
+    h = connect(sock)
     expect_err("FUA write as the first flush of a new connection", "EIO",
                h.pwrite, bytes(4 * K), 0, nbd.CMD_FLAG_FUA)
     expect_ok("its next flush", h.flush)

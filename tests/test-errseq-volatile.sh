@@ -36,32 +36,10 @@ import sys
 import time
 
 import nbd
+from nbdtest import connect, expect_err, expect_ok
 
 phase, sock, state = sys.argv[1], sys.argv[2], sys.argv[3]
 K, M = 1024, 1024 * 1024
-
-
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
-
-
-def expect_err(what, errno, fn, *args):
-    try:
-        fn(*args)
-    except nbd.Error as e:
-        assert e.errno == errno, \
-            "%s: expected %s, got %s (%s)" % (what, errno, e.errno, e)
-        return
-    raise AssertionError("%s: succeeded, expected %s" % (what, errno))
-
-
-def expect_ok(what, fn, *args):
-    try:
-        return fn(*args)
-    except nbd.Error as e:
-        raise AssertionError("%s: failed: %s (%s)" % (what, e.errno, e))
 
 
 def load():
@@ -90,7 +68,7 @@ def always_fails(hs, what, rounds=10):
 
 
 if phase == "sticky":
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     # The first background fdatasync (after 50 ms) fails: wait for it to
     # be recorded, then some more intervals.
     deadline = time.monotonic() + 10
@@ -109,7 +87,7 @@ if phase == "sticky":
     expect_err("h2 FUA write", "EIO", h2.pwrite, bytes(4 * K), 2 * M,
                nbd.CMD_FLAG_FUA)
     # A new connection is not spared.
-    h3 = connect()
+    h3 = connect(sock)
     always_fails([h3], "a connection opened after the failure", 5)
     time.sleep(0.3)                 # more (successful) write-backs
     always_fails([h1, h2, h3], "after later successful write-backs", 5)
@@ -119,14 +97,14 @@ if phase == "sticky":
 
 elif phase == "still-sticky":
     # A restarted flush=volatile server: not acknowledged, still failing.
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     always_fails([h1, h2], "restarted over an unacknowledged failure", 5)
     reads_and_writes_work(h1, "h1 after the restart", 3 * M)
     for h in (h1, h2):
         h.shutdown()
 
 elif phase == "clean":
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     for i in range(10):
         reads_and_writes_work(h1, "h1", i * 64 * K)
         expect_ok("h1 flush %d" % i, h1.flush)
@@ -134,7 +112,7 @@ elif phase == "clean":
         expect_ok("h2 FUA write %d" % i, h2.pwrite, bytes(4 * K), 4 * M,
                   nbd.CMD_FLAG_FUA)
     time.sleep(0.3)                 # some background write-backs
-    h3 = connect()
+    h3 = connect(sock)
     for h in (h1, h2, h3):
         expect_ok("flush after write-backs", h.flush)
     expect_state(volatile_unclean=True, suspect=False)
@@ -143,28 +121,28 @@ elif phase == "clean":
         h.shutdown()
 
 elif phase == "sync-ok":
-    h = connect()
+    h = connect(sock)
     for i in range(3):
         expect_ok("flush=sync after a clean volatile session: flush %d" % i,
                   h.flush)
     h.shutdown()
 
 elif phase == "before-crash":
-    h = connect()
+    h = connect(sock)
     reads_and_writes_work(h, "before the crash", 0)
     expect_ok("flush before the crash", h.flush)
     expect_state(volatile_unclean=True)
     h.shutdown()
 
 elif phase == "after-crash":
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     always_fails([h1, h2], "after a crashed volatile session", 5)
     reads_and_writes_work(h1, "h1 after the crash", 2 * M)
     reads_and_writes_work(h2, "h2 after the crash", 3 * M)
     always_fails([h1, h2], "after a crashed volatile session, later", 5)
     expect_err("FUA write after a crashed volatile session", "EIO",
                h1.pwrite, bytes(4 * K), 4 * M, nbd.CMD_FLAG_FUA)
-    h3 = connect()
+    h3 = connect(sock)
     always_fails([h3], "new connection after a crashed volatile session", 3)
     expect_state(suspect=True)
     d = load()
@@ -175,7 +153,7 @@ elif phase == "after-crash":
 elif phase == "no-sync-on-flush":
     # writeback-interval=1h errortag=fsync-eio*1: FLUSH runs no fdatasync,
     # so the one failing fdatasync is not met while serving.
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     for i in range(10):
         reads_and_writes_work(h1, "h1", i * 64 * K)
         expect_ok("volatile h1 flush %d" % i, h1.flush)

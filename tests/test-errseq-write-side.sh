@@ -25,32 +25,10 @@ import os
 import sys
 
 import nbd
+from nbdtest import connect, expect_err, expect_ok
 
 phase, sock, state = sys.argv[1], sys.argv[2], sys.argv[3]
 K, M = 1024, 1024 * 1024
-
-
-def connect():
-    h = nbd.NBD()
-    h.connect_unix(sock)
-    return h
-
-
-def expect_err(what, errno, fn, *args):
-    try:
-        fn(*args)
-    except nbd.Error as e:
-        assert e.errno == errno, \
-            "%s: expected %s, got %s (%s)" % (what, errno, e.errno, e)
-        return
-    raise AssertionError("%s: succeeded, expected %s" % (what, errno))
-
-
-def expect_ok(what, fn, *args):
-    try:
-        return fn(*args)
-    except nbd.Error as e:
-        raise AssertionError("%s: failed: %s (%s)" % (what, e.errno, e))
 
 
 def expect_seq(seq):
@@ -65,7 +43,7 @@ def expect_seq(seq):
 
 
 if phase == "write-side":
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     data = os.urandom(4 * K)
     expect_ok("h1 write elsewhere", h1.pwrite, data, 0)
     expect_ok("h1 flush", h1.flush)
@@ -101,7 +79,7 @@ if phase == "write-side":
             expect_ok("h2 flush %d after being told of %s" % (i, what),
                       h2.flush)
         # A connection opened afterwards does not.
-        h3 = connect()
+        h3 = connect(sock)
         expect_ok("new connection's flush after " + what, h3.flush)
         h3.shutdown()
         # Writes elsewhere go on.
@@ -125,7 +103,7 @@ if phase == "write-side":
 
 elif phase == "pending":
     # errortag=fsync-eio*1,write-eio@4M+4k
-    h1, h2 = connect(), connect()
+    h1, h2 = connect(sock), connect(sock)
     data = os.urandom(4 * K)
     expect_ok("h1 write", h1.pwrite, data, 0)
     # h2's FLUSH finds a write-back failure: h1 now has news pending.
