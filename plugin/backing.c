@@ -137,17 +137,21 @@ backing_size (struct backing *b)
   return st.st_size;
 }
 
-int
-backing_pread (struct backing *b, void *buf, uint32_t count, uint64_t offset)
+/* pread or pwrite the whole range, looping over short transfers, with
+ * the retry policy.  Returns 0 or a negative errno.
+ */
+static int
+transfer (struct backing *b, enum errortag_op op, char *p, uint32_t count,
+          uint64_t offset)
 {
   struct retry rt = { 0 };
-  char *p = buf;
 
   while (count > 0) {
-    int err = inject (b, ERRTAG_OP_READ, offset, count);
+    int err = inject (b, op, offset, count);
 
     if (err == 0) {
-      ssize_t r = pread (b->fd, p, count, offset);
+      ssize_t r = op == ERRTAG_OP_READ ? pread (b->fd, p, count, offset)
+                                       : pwrite (b->fd, p, count, offset);
 
       if (r > 0) {
         p += r;
@@ -165,30 +169,17 @@ backing_pread (struct backing *b, void *buf, uint32_t count, uint64_t offset)
 }
 
 int
+backing_pread (struct backing *b, void *buf, uint32_t count, uint64_t offset)
+{
+  return transfer (b, ERRTAG_OP_READ, buf, count, offset);
+}
+
+int
 backing_pwrite (struct backing *b, const void *buf, uint32_t count,
                 uint64_t offset)
 {
-  struct retry rt = { 0 };
-  const char *p = buf;
-
-  while (count > 0) {
-    int err = inject (b, ERRTAG_OP_WRITE, offset, count);
-
-    if (err == 0) {
-      ssize_t r = pwrite (b->fd, p, count, offset);
-
-      if (r > 0) {
-        p += r;
-        count -= r;
-        offset += r;
-        continue;
-      }
-      err = r == 0 ? EIO : errno;
-    }
-    if (!retry_again (b, &rt, &err))
-      return -err;
-  }
-  return 0;
+  /* transfer only reads from buf when writing. */
+  return transfer (b, ERRTAG_OP_WRITE, (char *) buf, count, offset);
 }
 
 int
