@@ -3,9 +3,12 @@
 #
 # Usage: scripts/bench-serve.sh          (or: make bench)
 #
-# For each of BENCH_ROUNDS rounds, serve the same image first with
-# "nbdkit file" and then with our plugin, and run the same three fio jobs
-# (ioengine=nbd, one connection) against each server:
+# For each of BENCH_ROUNDS rounds, serve the same image with "nbdkit file"
+# and with our plugin, one after the other, and run the same three fio
+# jobs (ioengine=nbd, one connection) against each server.  Odd rounds
+# run the file plugin first, even rounds ours first, so neither always
+# inherits the other's after-effects (page cache, write-back, CPU
+# frequency):
 #
 #   randrw  4k random, 70% read / 30% write, iodepth 16, BENCH_RUNTIME s
 #   seqread 1M sequential read,              iodepth 16, BENCH_SEQ_RUNTIME s
@@ -27,15 +30,20 @@
 # the next.  So by default nbdkit is pinned to CPU 1 and fio to CPU 0
 # (taskset, both servers alike); BENCH_PIN=0 turns that off.
 #
-# The report (per-round numbers, medians over rounds, ratio plugin/file,
-# and whether the 0.95 target is met) is printed and also written as
+# On this machine one server alone varies by 10-40% from round to round,
+# and the file plugin measured against itself misses 0.95 as often as
+# anything.  So the verdict is taken on the paired ratio: plugin/file
+# within each round (the two ran back to back), then the median of those
+# over many short rounds.  The report (per-round numbers, medians, the
+# ratio of medians, the paired ratio, and whether the 0.95 target is met)
+# is printed and also written as
 # markdown to BENCH_OUT.  The script fails if a server does not start or
 # exits badly, or if fio fails; a ratio under the target is only reported.
 #
 # Environment:
-#   BENCH_ROUNDS       rounds (default 3)
-#   BENCH_RUNTIME      seconds measured for randrw (default 10)
-#   BENCH_SEQ_RUNTIME  seconds measured for seqread and seqwrite (default 8)
+#   BENCH_ROUNDS       rounds (default 6)
+#   BENCH_RUNTIME      seconds measured for randrw (default 5)
+#   BENCH_SEQ_RUNTIME  seconds measured for seqread and seqwrite (default 4)
 #   BENCH_RAMP         seconds of unmeasured ramp-up per job (default 1)
 #   BENCH_SIZE_MB      image size in MiB (default 1024)
 #   BENCH_OUT          results file (default build/bench-serve.md)
@@ -58,9 +66,9 @@ label=${label#nbdkit-}
 label=${label%-plugin}
 [ "$label" != file ] || label=file-again
 
-rounds=${BENCH_ROUNDS:-3}
-runtime=${BENCH_RUNTIME:-10}
-seq_runtime=${BENCH_SEQ_RUNTIME:-8}
+rounds=${BENCH_ROUNDS:-6}
+runtime=${BENCH_RUNTIME:-5}
+seq_runtime=${BENCH_SEQ_RUNTIME:-4}
 ramp=${BENCH_RAMP:-1}
 size_mb=${BENCH_SIZE_MB:-1024}
 out=${BENCH_OUT:-$top/build/bench-serve.md}
@@ -163,7 +171,14 @@ start_server ()
     die "$name: nbdkit did not start within 10 s"
 }
 
-# run_fio NAME JOB RESULT: one fio job against $sock, JSON into RESULT.
+# server_cpu: nbdkit's user + system CPU time so far, in clock ticks.
+server_cpu ()
+{
+    awk '{ print $14 + $15 }' "/proc/$server_pid/stat"
+}
+
+# run_fio NAME JOB RESULT: one fio job against $sock, JSON into RESULT,
+# nbdkit's CPU ticks over the measured window into RESULT.cpu.
 run_fio ()
 {
     local name=$1 job=$2 res=$3
@@ -178,11 +193,20 @@ run_fio ()
     *) die "unknown job $job" ;;
     esac
     # fio prints "connected to NBD server" on stdout: keep the JSON apart.
-    if ! "${pin_fio[@]}" fio "${opts[@]}" --output-format=json --output="$res" \
-            >"$tmp/fio.log" 2>&1; then
+    # nbdkit's CPU time (user + system, clock ticks) is sampled once the
+    # ramp-up is over and again when fio ends, so CPU per request covers
+    # the measured window only.
+    "${pin_fio[@]}" fio "${opts[@]}" --output-format=json --output="$res" \
+        >"$tmp/fio.log" 2>&1 &
+    local fio_pid=$! cpu0 cpu1
+    sleep "$ramp"
+    cpu0=$(server_cpu)
+    if ! wait "$fio_pid"; then
         cat "$tmp/fio.log" >&2
         die "$name: fio $job failed"
     fi
+    cpu1=$(server_cpu)
+    echo $((cpu1 - cpu0)) >"$res.cpu"
     "$python" - "$res" <<'EOF' || die "$name: fio $job reported an error"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -209,7 +233,9 @@ echo "bench-serve: writing a ${size_mb} MiB image (zeroes, fully allocated)"
 dd if=/dev/zero of="$img" bs=1M count="$size_mb" conv=fsync status=none
 
 for r in $(seq 1 "$rounds"); do
-    for server in file plugin; do
+    order="file plugin"
+    [ $((r % 2)) -eq 1 ] || order="plugin file"
+    for server in $order; do
         if [ "$server" = file ]; then what="file"; name="file"
         else what=$plugin; name=$label; fi
         start_server "$name" "$what"
@@ -237,7 +263,7 @@ versions="$(nbdkit --version | head -1), $(fio --version)"
 settings="${size_mb} MiB image, $rounds rounds, randrw ${runtime} s, seq ${seq_runtime} s, ramp ${ramp} s, $pinning"
 
 "$python" - "$tmp" "$rounds" "$out" "$label" "$machine" "$versions" "$settings" <<'EOF'
-import json, statistics, sys, time
+import json, os, statistics, sys, time
 
 tmp, rounds, out, label, machine, versions, settings = sys.argv[1:]
 rounds = int(rounds)
@@ -254,10 +280,19 @@ METRICS = [
     ("1M seq read p99",     "seqread",  "read",  "p99",  "us",    False),
     ("1M seq write",        "seqwrite", "write", "bw",   "MiB/s", True),
     ("1M seq write p99",    "seqwrite", "write", "p99",  "us",    False),
+    ("4k randrw server CPU", "randrw",  "both",  "cpu",  "us/req", False),
+    ("1M seq read server CPU", "seqread", "both", "cpu",  "us/req", False),
+    ("1M seq write server CPU", "seqwrite", "both", "cpu", "us/req", False),
 ]
+TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
 
 def value(server, r, job, direction, field):
-    d = json.load(open(f"{tmp}/r{r}-{server}-{job}.json"))
+    path = f"{tmp}/r{r}-{server}-{job}.json"
+    d = json.load(open(path))
+    if field == "cpu":
+        # nbdkit CPU time per request over the measured window
+        reqs = sum(d["jobs"][0][x]["total_ios"] for x in ("read", "write"))
+        return int(open(path + ".cpu").read()) * TICK_US / reqs
     j = d["jobs"][0][direction]
     if field == "iops":
         return j["iops"]
@@ -289,12 +324,13 @@ for name, job, direction, field, unit, higher in METRICS:
     paired = statistics.median(p / f if f else float("nan") for p, f in
                                zip(vals["plugin"], vals["file"]))
     if higher:
-        # the issue's target: IOPS and bandwidth at 0.95 of file's or more
-        met, rule = ratio >= TARGET, f">= {TARGET}"
+        # the issue's target: IOPS and bandwidth at 0.95 of file's or more,
+        # judged on the paired ratio
+        met, rule = paired >= TARGET, f">= {TARGET}"
     else:
         # latency is not part of the target; shown against the same margin
         # the other way round (p99 at most file's / 0.95)
-        met, rule = ratio <= 1 / TARGET, f"<= {1 / TARGET:.3f} (info)"
+        met, rule = paired <= 1 / TARGET, f"<= {1 / TARGET:.3f} (info)"
     summary.append((metric, med["file"], med["plugin"], ratio, paired, rule,
                     met, higher))
 
@@ -333,7 +369,7 @@ md = [f"# Serving benchmark: {label} vs nbdkit file plugin\n",
       "Unix socket",
       f"- ratio = median({label}) / median(file); paired = median over the "
       f"rounds of {label}/file within the round",
-      "- target: ratio >= 0.95 for IOPS and bandwidth; p99 completion "
+      "- target: paired >= 0.95 for IOPS and bandwidth; p99 completion "
       "latency (lower is better) is shown against <= 1/0.95 for "
       "information only\n",
       f"## Medians of {rounds} rounds\n",
