@@ -31,6 +31,9 @@ PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
               plugin/errseq.c plugin/statedir.c plugin/backing.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
+# fsformat/: the on-disk format, no I/O of its own (every .c is library).
+FSF_SRC    := $(wildcard fsformat/*.c)
+
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -58,13 +61,18 @@ $(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC)) plugin/plugin.syms
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iplugin $(BASECFLAGS) -O1 -g $(SANITIZE) -MMD -MP \
-	  -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat $(BASECFLAGS) -O1 -g $(SANITIZE) \
+	  -MMD -MP -c -o $@ $<
 
 $(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
                           $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
+
+$(B)/tests/test-fsformat-%: $(B)/san/tests/unit/test-fsformat-%.o \
+                            $(patsubst %.c,$(B)/san/%.o,$(FSF_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
 
 # --- man pages ------------------------------------------------------------
 
