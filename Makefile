@@ -34,6 +34,10 @@ PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
 FSF_SRC    := $(wildcard fsformat/*.c)
 
+# scrub/: the nbdscrub command (and, later, the scrub engine).
+CLI_BIN    := scrub/nbdscrub
+CLI_SRC    := $(wildcard scrub/*.c)
+
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -41,7 +45,7 @@ MANPAGES   := docs/nbdkit-scrub-plugin.1
 
 .PHONY: all check unit-check integration-check serve install uninstall \
         bench deps clean fuzz
-all: $(PLUGIN_SO) $(MANPAGES)
+all: $(PLUGIN_SO) $(CLI_BIN) $(MANPAGES)
 
 deps:
 	@scripts/install-deps.sh
@@ -56,6 +60,13 @@ $(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC)) plugin/plugin.syms
 	$(CC) $(BASECFLAGS) $(CFLAGS) -shared \
 	  -Wl,--version-script=plugin/plugin.syms -o $@ \
 	  $(filter %.o,$^) -ljansson -pthread
+
+# --- the nbdscrub command ---------------------------------------------------
+
+$(CLI_BIN): $(patsubst %.c,$(B)/%.o,$(CLI_SRC) $(FSF_SRC))
+	$(CC) $(BASECFLAGS) $(CFLAGS) -o $@ $^ -ljansson -pthread
+
+$(B)/scrub/%.o: CPPFLAGS += -Ifsformat
 
 # --- unit tests: CUnit, always under ASan and UBSan -----------------------
 
@@ -95,16 +106,19 @@ bench: deps
 	scripts/bench-serve.sh
 
 install: all
-	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(PLUGIN_SO) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(PLUGINDIR)/$(notdir $(PLUGIN_SO))
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(notdir $(CLI_BIN))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 
 clean:
-	rm -rf $(B) $(PLUGIN_SO) $(MANPAGES)
+	rm -rf $(B) $(PLUGIN_SO) $(CLI_BIN) $(MANPAGES)
 
 .SECONDARY:
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# make install puts the plugin where nbdkit finds it by name and the man
-# page beside the others; the installed plugin loads and reports itself.
+# make install puts the plugin where nbdkit finds it by name, nbdscrub in
+# PREFIX/bin and the man page beside the others; what is installed runs.
 . "$(dirname "$0")/functions.sh"
 
 requires make --version
@@ -17,6 +17,10 @@ so=$root$plugindir/nbdkit-scrub-plugin.so
 man -l "$root/usr/local/share/man/man1/nbdkit-scrub-plugin.1" 2>/dev/null |
     grep -q 'errortag' || fail "the installed man page does not render"
 
+[ -x "$root/usr/local/bin/nbdscrub" ] || fail "nbdscrub is not installed"
+"$root/usr/local/bin/nbdscrub" --version | grep -q '^nbdscrub ' ||
+    fail "the installed nbdscrub does not run"
+
 nbdkit "$so" --dump-plugin >"$tmp/dump"
 grep -qx 'name=scrub' "$tmp/dump" || fail "installed plugin is not 'scrub'"
 
@@ -26,3 +30,4 @@ grep -qx 'name=scrub' "$tmp/dump" || fail "installed plugin is not 'scrub'"
 
 make -s -C "$top" uninstall DESTDIR="$root" PREFIX=/usr/local >/dev/null
 [ ! -e "$so" ] || fail "uninstall left the plugin behind"
+[ ! -e "$root/usr/local/bin/nbdscrub" ] || fail "uninstall left nbdscrub behind"
