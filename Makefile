@@ -85,6 +85,21 @@ $(B)/tests/test-fsformat-%: $(B)/san/tests/unit/test-fsformat-%.o \
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
 
+# --- fuzzing: libFuzzer with ASan and UBSan (clang) -----------------------
+
+FUZZ_BIN     := $(B)/fuzz/fuzz-fsformat
+FUZZ_SECONDS ?= 300
+
+$(FUZZ_BIN): tests/fuzz/fuzz-fsformat.c $(FSF_SRC) $(wildcard fsformat/*.h)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -D_GNU_SOURCE -Ifsformat -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ tests/fuzz/fuzz-fsformat.c $(FSF_SRC) -pthread
+
+fuzz: deps
+	$(MAKE) $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BIN)
+
 # --- man pages ------------------------------------------------------------
 
 docs/%.1: docs/%.pod
@@ -94,7 +109,7 @@ docs/%.1: docs/%.pod
 # --- the two commands -----------------------------------------------------
 
 check: deps
-	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN)
 	tests/run-tests.sh $(UNIT_BIN)
 
 serve: deps

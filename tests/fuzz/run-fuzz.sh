@@ -1,0 +1,39 @@
+#!/bin/sh
+# nbdscrub: run a libFuzzer target for FUZZ_SECONDS on a seed corpus made
+# here from mke2fs images (nothing fetched, nothing committed).
+#
+#   FUZZ_SECONDS=60 tests/fuzz/run-fuzz.sh build/fuzz/fuzz-fsformat
+#
+# The seeds are the first 256 KiB of small images of each kind; the
+# corpus the fuzzer grows is kept in build/fuzz/corpus between runs.
+# Exits non-zero on any crash, leak, timeout or out-of-memory.
+set -eu
+
+bin=${1:?usage: run-fuzz.sh FUZZER}
+seconds=${FUZZ_SECONDS:-60}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+corpus=$top/build/fuzz/corpus
+seeds=$top/build/fuzz/seeds
+mkdir -p "$corpus" "$seeds"
+
+if [ -z "$(ls "$seeds")" ]; then
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    mkdir -p "$tmp/tree/d"
+    for i in 1 2 3 4 5; do echo "seed $i" >"$tmp/tree/d/f$i"; done
+    n=0
+    for recipe in "-t ext4" "-t ext4 -b 1024" "-t ext4 -O ^metadata_csum" \
+                  "-t ext4 -O ^64bit -I 128" "-t ext3" "-t ext2" \
+                  "-t ext4 -O meta_bg,^resize_inode"; do
+        n=$((n + 1))
+        truncate -s 16M "$tmp/img"
+        # shellcheck disable=SC2086
+        mke2fs -q -F -d "$tmp/tree" $recipe "$tmp/img" 2>/dev/null
+        head -c 256K "$tmp/img" >"$seeds/seed$n"
+        rm -f "$tmp/img"
+    done
+fi
+
+# -rss_limit_mb and -timeout make runaway allocations and hangs failures.
+"$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -max_len=262144 -print_final_stats=1 "$corpus" "$seeds"
