@@ -1,0 +1,149 @@
+/* nbdscrub: real ext2/3/4 images for the fsformat unit tests.
+ *
+ * An image is made at test time: a shell snippet builds a tree in a
+ * temporary directory, mke2fs -d copies it into a fresh image, and
+ * debugfs (through popen) says what e2fsprogs reads there, to compare
+ * with what fsformat decodes.  Everything lives under one mkdtemp
+ * directory that fsf_image_close removes.
+ */
+#ifndef NBDSCRUB_FSF_IMAGE_H
+#define NBDSCRUB_FSF_IMAGE_H
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsf.h"
+#include "super.h"
+
+struct fsf_image {
+  char dir[64];             /* the temporary directory */
+  char path[96];            /* dir/img */
+  int fd;
+  struct fsf_source src;
+  struct fsf_sb sb;
+};
+
+/* Build dir/tree with the shell snippet tree (run inside dir/tree), then
+ * mke2fs mkfs_opts -d dir/tree dir/img size, and open it.
+ */
+static inline bool
+fsf_image_make (struct fsf_image *img, const char *tree,
+                const char *mkfs_opts, const char *size)
+{
+  uint8_t sbuf[FSF_SB_SIZE];
+  char cmd[4096];
+  struct stat st;
+
+  memset (img, 0, sizeof *img);
+  img->fd = -1;
+  strcpy (img->dir, "/tmp/fsf-unit-XXXXXX");
+  if (mkdtemp (img->dir) == NULL)
+    return false;
+  snprintf (img->path, sizeof img->path, "%s/img", img->dir);
+  snprintf (cmd, sizeof cmd,
+            "set -e; mkdir %s/tree; cd %s/tree; %s\n"
+            "mke2fs -q -F %s -d %s/tree %s %s >/dev/null 2>&1",
+            img->dir, img->dir, tree, mkfs_opts, img->dir, img->path, size);
+  if (system (cmd) != 0)
+    return false;
+  img->fd = open (img->path, O_RDONLY | O_CLOEXEC);
+  if (img->fd == -1 || fstat (img->fd, &st) == -1)
+    return false;
+  fsf_source_fd (&img->src, &img->fd, (uint64_t) st.st_size);
+  if (fsf_read (&img->src, sbuf, sizeof sbuf, FSF_SB_OFFSET) != 0)
+    return false;
+  return fsf_sb_decode (sbuf, sizeof sbuf, &img->sb) == 0;
+}
+
+static inline void
+fsf_image_close (struct fsf_image *img)
+{
+  char cmd[256];
+
+  if (img->fd >= 0)
+    close (img->fd);
+  img->fd = -1;
+  if (img->dir[0]) {
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", img->dir);
+    if (system (cmd) != 0)
+      fprintf (stderr, "could not remove %s\n", img->dir);
+  }
+}
+
+/* What debugfs -R "request" prints on stdout, malloc'd ("" if nothing). */
+static inline char *
+fsf_image_debugfs (const struct fsf_image *img, const char *request)
+{
+  char cmd[1024];
+  char *out = NULL;
+  size_t len = 0, got;
+  char chunk[4096];
+  FILE *fp;
+
+  snprintf (cmd, sizeof cmd, "debugfs -R '%s' %s 2>/dev/null", request,
+            img->path);
+  fp = popen (cmd, "r");
+  if (fp == NULL)
+    return NULL;
+  while ((got = fread (chunk, 1, sizeof chunk, fp)) > 0) {
+    char *n = realloc (out, len + got + 1);
+
+    if (n == NULL)
+      break;
+    out = n;
+    memcpy (out + len, chunk, got);
+    len += got;
+  }
+  pclose (fp);
+  if (out == NULL)
+    out = calloc (1, 1);
+  else
+    out[len] = '\0';
+  return out;
+}
+
+/* Where debugfs says path's inode sits: its number and byte offset in
+ * the image ("Inode N is part of block group G\n located at block B,
+ * offset 0xOFF").
+ */
+static inline bool
+fsf_image_imap (const struct fsf_image *img, const char *path,
+                uint32_t *ino, uint64_t *off)
+{
+  char req[512];
+  char *out, *at;
+  unsigned long long n, g, b, o;
+  bool ok = false;
+
+  snprintf (req, sizeof req, "imap %s", path);
+  out = fsf_image_debugfs (img, req);
+  if (out == NULL)
+    return false;
+  at = strstr (out, "Inode ");
+  if (at && sscanf (at, "Inode %llu is part of block group %llu located at "
+                    "block %llu, offset %llx", &n, &g, &b, &o) == 4) {
+    *ino = (uint32_t) n;
+    *off = b * img->sb.block_size + o;
+    ok = true;
+  }
+  free (out);
+  return ok;
+}
+
+/* The value after "key" in debugfs stat output (e.g. "Size: "). */
+static inline bool
+fsf_image_stat_field (const char *stat, const char *key,
+                      unsigned long long *v)
+{
+  const char *at = strstr (stat, key);
+
+  return at && sscanf (at + strlen (key), "%lli", v) == 1;
+}
+
+#endif /* NBDSCRUB_FSF_IMAGE_H */
