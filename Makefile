@@ -118,7 +118,12 @@ serve: deps
 
 bench: deps
 	$(MAKE) all
+	scripts/bench-fsformat.sh
 	scripts/bench-serve.sh
+
+$(B)/bench/bench-fsformat: tests/bench/bench-fsformat.c $(FSF_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Ifsformat $(BASECFLAGS) -O2 -g -o $@ $^ -pthread
 
 install: all
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1 \
