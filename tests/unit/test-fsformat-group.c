@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -527,6 +526,7 @@ image (size_t i)
   }
   snprintf (path, sizeof path, "%s/%s.img", tmpdir, im->name);
   len = snprintf (cmd, sizeof cmd,
+            "PATH=\"$PATH:/usr/sbin:/sbin\"; "
             "rm -f %s && truncate -s %s %s && %s mke2fs -q -F %s "
             "-E lazy_itable_init=1,lazy_journal_init=1,nodiscard %s "
             ">/dev/null 2>&1",
@@ -610,8 +610,9 @@ dumpe2fs_groups (const struct image *im, struct dgroup *d)
   FILE *fp;
 
   memset (d, 0, MAX_GROUPS * sizeof *d);
-  snprintf (cmd, sizeof cmd, "dumpe2fs %s/%s.img 2>/dev/null", tmpdir,
-            im->name);
+  snprintf (cmd, sizeof cmd,
+            "PATH=\"$PATH:/usr/sbin:/sbin\" dumpe2fs %s/%s.img 2>/dev/null",
+            tmpdir, im->name);
   fp = popen (cmd, "r");
   if (fp == NULL)
     return 0;
