@@ -467,6 +467,15 @@ static struct image images[] = {
   { .name = "meta_bg-first1", .env = "MKE2FS_FIRST_META_BG=1",
     .size = "300M", .opts = "-t ext4 -b 1024 -O meta_bg,^resize_inode" },
   { .name = "ext2", .env = "", .size = "64M", .opts = "-t ext2 -b 1024" },
+  /* Backups in groups 1 and the last only. */
+  { .name = "sparse_super2", .env = "", .size = "64M",
+    .opts = "-t ext4 -b 1024 -O sparse_super2" },
+  /* A backup in every group. */
+  { .name = "no-sparse_super", .env = "", .size = "64M",
+    .opts = "-t ext4 -b 1024 -O ^sparse_super,^resize_inode" },
+  /* First group at block 0 although the superblock is in block 1. */
+  { .name = "bigalloc-1k", .env = "", .size = "256M",
+    .opts = "-t ext4 -b 1024 -O bigalloc -C 16384" },
 };
 #define N_IMAGES (sizeof images / sizeof images[0])
 
