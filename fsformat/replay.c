@@ -269,7 +269,8 @@ settle_revokes (struct walk *w, struct fsf_jreplay *jr)
     if (fsf_tid_gt (jr->end_tid, w->revs[i].tid))
       w->revs[n++] = w->revs[i];
   jr->nr_revokes = n;
-  qsort (w->revs, n, sizeof *w->revs, cmp_rev);
+  if (n > 1)
+    qsort (w->revs, n, sizeof *w->revs, cmp_rev);
   w->nrevs = 0;
   for (i = 0; i < n; i++) {
     struct rev *last = w->nrevs ? &w->revs[w->nrevs - 1] : NULL;
@@ -289,6 +290,8 @@ revoked (const struct walk *w, const struct rec *rc)
   struct rev key = { .fsblock = rc->fsblock };
   const struct rev *rv;
 
+  if (w->nrevs == 0)
+    return false;
   rv = bsearch (&key, w->revs, w->nrevs, sizeof *w->revs, cmp_rev);
   return rv && !fsf_tid_gt (rc->tid, rv->tid);
 }
@@ -305,7 +308,8 @@ replay (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
     if (fsf_tid_gt (jr->end_tid, w->recs[i].tid))
       w->recs[n++] = w->recs[i];
   w->nrecs = n;
-  qsort (w->recs, n, sizeof *w->recs, cmp_rec);
+  if (n > 1)
+    qsort (w->recs, n, sizeof *w->recs, cmp_rec);
   for (i = 0; i < n; i++)
     slots += i == 0 || w->recs[i].fsblock != w->recs[i - 1].fsblock;
   if (slots == 0)
