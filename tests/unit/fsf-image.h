@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fsf.h"
+#include "inode.h"
 #include "super.h"
 
 struct fsf_image {
@@ -144,6 +145,61 @@ fsf_image_stat_field (const char *stat, const char *key,
   const char *at = strstr (stat, key);
 
   return at && sscanf (at + strlen (key), "%lli", v) == 1;
+}
+
+/* Read and decode the inode debugfs says path is (raw bytes to buf,
+ * which holds at least inode_size bytes).
+ */
+static inline bool
+fsf_image_inode (const struct fsf_image *img, const char *path, uint32_t *n,
+                 uint8_t *buf, struct fsf_inode *ino)
+{
+  uint64_t off;
+
+  if (!fsf_image_imap (img, path, n, &off))
+    return false;
+  if (fsf_read (&img->src, buf, img->sb.inode_size, off) != 0)
+    return false;
+  return fsf_inode_decode (buf, img->sb.inode_size, &img->sb, ino) == 0;
+}
+
+/* A source over a copy of the image in memory, for damaging it. */
+struct fsf_image_mem {
+  uint8_t *bytes;
+  struct fsf_source src;
+};
+
+static inline int
+fsf_image_mem_read (void *opaque, void *buf, size_t len, uint64_t off)
+{
+  struct fsf_image_mem *m = opaque;
+
+  memcpy (buf, m->bytes + off, len);
+  return 0;
+}
+
+/* Over bytes (size bytes, not copied). */
+static inline void
+fsf_image_mem_over (struct fsf_image_mem *m, uint8_t *bytes, uint64_t size)
+{
+  m->bytes = bytes;
+  m->src.read = fsf_image_mem_read;
+  m->src.opaque = m;
+  m->src.size = size;
+}
+
+/* Over a malloc'd copy of the whole image (free m->bytes). */
+static inline bool
+fsf_image_mem_load (const struct fsf_image *img, struct fsf_image_mem *m)
+{
+  uint8_t *b = malloc (img->src.size);
+
+  if (b == NULL || fsf_read (&img->src, b, img->src.size, 0) != 0) {
+    free (b);
+    return false;
+  }
+  fsf_image_mem_over (m, b, img->src.size);
+  return true;
 }
 
 #endif /* NBDSCRUB_FSF_IMAGE_H */
