@@ -24,12 +24,19 @@
 
 #include "cli.h"
 #include "fsf.h"
+#include "blockmap.h"
+#include "extent.h"
+#include "fs.h"
+#include "journal.h"
 #include "super.h"
 
 struct dump_opts {
   const char *image;
   bool json;
   bool no_replay;
+  bool groups;
+  bool journal;
+  uint32_t inode;             /* 0: none */
 };
 
 /* An image file or block device, opened read-only, as a source. */
@@ -207,12 +214,293 @@ sb_print (const struct fsf_sb *sb, bool csum_ok)
             csum_ok ? "ok" : "BAD");
 }
 
+/* --groups: one row per group descriptor. */
+static int
+dump_groups (const struct fsf_fs *fs, json_t *doc)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  uint8_t raw[FSF_MAX_DESC_SIZE];
+  json_t *a = json_array ();
+  uint32_t g;
+
+  for (g = 0; g < sb->groups_count; g++) {
+    struct fsf_gd gd;
+    uint64_t first = fsf_sb_group_first_block (sb, g);
+    bool ok;
+    int r = fsf_fs_read_gd (fs, g, &gd, raw);
+
+    if (r != 0) {
+      cli_error ("group %" PRIu32 ": %s", g,
+                 r < 0 ? strerror (-r) : fsf_bad_name (r));
+      json_decref (a);
+      return -1;
+    }
+    ok = fsf_gd_csum_verify (raw, sb, g);
+    if (doc) {
+      json_t *o = json_object ();
+
+      json_object_set_new (o, "group", json_integer (g));
+      json_object_set_new (o, "first_block", json_integer ((json_int_t) first));
+      json_object_set_new (o, "block_bitmap",
+                           json_integer ((json_int_t) gd.block_bitmap));
+      json_object_set_new (o, "inode_bitmap",
+                           json_integer ((json_int_t) gd.inode_bitmap));
+      json_object_set_new (o, "inode_table",
+                           json_integer ((json_int_t) gd.inode_table));
+      json_object_set_new (o, "free_blocks_count",
+                           json_integer (gd.free_blocks_count));
+      json_object_set_new (o, "free_inodes_count",
+                           json_integer (gd.free_inodes_count));
+      json_object_set_new (o, "used_dirs_count",
+                           json_integer (gd.used_dirs_count));
+      json_object_set_new (o, "itable_unused",
+                           json_integer (gd.itable_unused));
+      json_object_set_new (o, "flags", json_integer (gd.flags));
+      json_object_set_new (o, "checksum", json_integer (gd.checksum));
+      json_object_set_new (o, "checksum_ok", json_boolean (ok));
+      json_array_append_new (a, o);
+    }
+    else
+      printf ("Group %" PRIu32 ": (Blocks %" PRIu64 "-%" PRIu64 ") csum "
+              "0x%04" PRIx32 "%s%s%s%s\n"
+              "  Block bitmap at %" PRIu64 ", Inode bitmap at %" PRIu64
+              ", Inode table at %" PRIu64 "\n"
+              "  %" PRIu32 " free blocks, %" PRIu32 " free inodes, %" PRIu32
+              " directories, %" PRIu32 " unused inodes\n",
+              g, first, first + fsf_sb_group_blocks (sb, g) - 1,
+              gd.checksum, ok ? "" : " (BAD)",
+              gd.flags & FSF_BG_INODE_UNINIT ? " [INODE_UNINIT]" : "",
+              gd.flags & FSF_BG_BLOCK_UNINIT ? " [BLOCK_UNINIT]" : "",
+              gd.flags & FSF_BG_ITABLE_ZEROED ? " [ITABLE_ZEROED]" : "",
+              gd.block_bitmap, gd.inode_bitmap, gd.inode_table,
+              gd.free_blocks_count, gd.free_inodes_count,
+              gd.used_dirs_count, gd.itable_unused);
+  }
+  if (doc)
+    json_object_set_new (doc, "groups", a);
+  else
+    json_decref (a);
+  return 0;
+}
+
+/* Collect an inode's mapping as runs (logical, physical, length). */
+struct runs {
+  json_t *a;
+  uint64_t count;
+};
+
+static void
+add_run (struct runs *r, uint64_t logical, uint64_t physical, uint64_t len,
+         bool unwritten)
+{
+  json_t *o;
+  size_t n = json_array_size (r->a);
+
+  /* Join a run that continues the last one (indirect maps). */
+  if (n > 0 && !unwritten) {
+    json_t *last = json_array_get (r->a, n - 1);
+    uint64_t l = json_integer_value (json_object_get (last, "logical"));
+    uint64_t p = json_integer_value (json_object_get (last, "physical"));
+    uint64_t k = json_integer_value (json_object_get (last, "length"));
+
+    if (!json_is_true (json_object_get (last, "unwritten"))
+        && l + k == logical && p + k == physical) {
+      json_object_set_new (last, "length", json_integer ((json_int_t) (k + len)));
+      r->count += len;
+      return;
+    }
+  }
+  o = json_object ();
+  json_object_set_new (o, "logical", json_integer ((json_int_t) logical));
+  json_object_set_new (o, "physical", json_integer ((json_int_t) physical));
+  json_object_set_new (o, "length", json_integer ((json_int_t) len));
+  json_object_set_new (o, "unwritten", json_boolean (unwritten));
+  json_array_append_new (r->a, o);
+  r->count += len;
+}
+
+static int
+run_extent (void *opaque, const struct fsf_extent *ex)
+{
+  add_run (opaque, ex->block, ex->start, ex->len, ex->unwritten);
+  return 0;
+}
+
+static int
+run_block (void *opaque, uint32_t logical, uint64_t physical)
+{
+  add_run (opaque, logical, physical, 1, false);
+  return 0;
+}
+
+static json_t *
+itime (const struct fsf_itime *t)
+{
+  return json_integer ((json_int_t) t->sec);
+}
+
+/* --inode N: like debugfs stat. */
+static int
+dump_inode (const struct fsf_fs *fs, uint32_t ino, json_t *doc)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  uint8_t raw[1 << FSF_MAX_BLOCK_LOG];
+  struct fsf_inode in;
+  struct runs runs = { json_array (), 0 };
+  json_t *o;
+  bool ok, has_map;
+  int r = fsf_fs_read_inode (fs, ino, &in, raw);
+
+  if (r != 0) {
+    cli_error ("inode %" PRIu32 ": %s", ino,
+               r < 0 ? strerror (-r) : fsf_bad_name (r));
+    json_decref (runs.a);
+    return -1;
+  }
+  ok = fsf_inode_csum_verify (sb, ino, raw);
+  /* Fast symlinks and device inodes keep no block map in i_block. */
+  has_map = !fsf_inode_is_fast_symlink (sb, &in)
+    && fsf_inode_ftype (in.mode) != FSF_FT_CHR
+    && fsf_inode_ftype (in.mode) != FSF_FT_BLK;
+  if (has_map && (in.flags & FSF_EXTENTS_FL)) {
+    struct fsf_extent_visitor v = { .extent = run_extent, .opaque = &runs };
+
+    r = fsf_extent_walk (&fs->src, sb, ino, in.generation, in.i_block, &v,
+                         FSF_EXTENT_WALK_CSUM);
+  }
+  else if (has_map) {
+    struct fsf_blockmap_visitor v = { .data = run_block, .opaque = &runs };
+
+    r = fsf_blockmap_walk (&fs->src, sb, in.i_block, &v, 0);
+  }
+  o = json_object ();
+  json_object_set_new (o, "ino", json_integer (ino));
+  json_object_set_new (o, "type",
+                       json_string (fsf_ftype_name (fsf_inode_ftype (in.mode))));
+  json_object_set_new (o, "mode", json_integer (in.mode));
+  json_object_set_new (o, "uid", json_integer (in.uid));
+  json_object_set_new (o, "gid", json_integer (in.gid));
+  json_object_set_new (o, "size", json_integer ((json_int_t) in.size));
+  json_object_set_new (o, "links_count", json_integer (in.links_count));
+  json_object_set_new (o, "blocks", json_integer ((json_int_t) in.blocks));
+  json_object_set_new (o, "flags", json_integer (in.flags));
+  json_object_set_new (o, "generation", json_integer (in.generation));
+  json_object_set_new (o, "file_acl", json_integer ((json_int_t) in.file_acl));
+  json_object_set_new (o, "atime", itime (&in.atime));
+  json_object_set_new (o, "ctime", itime (&in.ctime));
+  json_object_set_new (o, "mtime", itime (&in.mtime));
+  json_object_set_new (o, "dtime", json_integer (in.dtime));
+  json_object_set_new (o, "checksum_ok",
+                       json_boolean (!fsf_has_metadata_csum (sb) || ok));
+  json_object_set_new (o, "extents", runs.a);
+  if (r != 0)
+    json_object_set_new (o, "map_error",
+                         json_string (r < 0 ? strerror (-r) : fsf_bad_name (r)));
+  if (doc) {
+    json_object_set_new (doc, "inode", o);
+    return 0;
+  }
+  printf ("Inode: %" PRIu32 "   Type: %s    Mode:  %04o   Flags: 0x%" PRIx32
+          "\nGeneration: %" PRIu32 "\nUser: %5" PRIu32 "   Group: %5" PRIu32
+          "   Size: %" PRIu64 "\nFile ACL: %" PRIu64 "\nLinks: %u   "
+          "Blockcount: %" PRIu64 "\nChecksum: %s\n",
+          ino, fsf_ftype_name (fsf_inode_ftype (in.mode)), in.mode & 07777,
+          in.flags, in.generation, in.uid, in.gid, in.size, in.file_acl,
+          in.links_count, in.blocks,
+          !fsf_has_metadata_csum (sb) ? "none" : ok ? "ok" : "BAD");
+  if (json_array_size (runs.a)) {
+    size_t i;
+
+    printf ("%s:\n", (in.flags & FSF_EXTENTS_FL) ? "EXTENTS" : "BLOCKS");
+    for (i = 0; i < json_array_size (runs.a); i++) {
+      json_t *e = json_array_get (runs.a, i);
+
+      printf ("  (%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT
+              "):%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT "%s\n",
+              json_integer_value (json_object_get (e, "logical")),
+              json_integer_value (json_object_get (e, "logical"))
+              + json_integer_value (json_object_get (e, "length")) - 1,
+              json_integer_value (json_object_get (e, "physical")),
+              json_integer_value (json_object_get (e, "physical"))
+              + json_integer_value (json_object_get (e, "length")) - 1,
+              json_is_true (json_object_get (e, "unwritten"))
+              ? " [uninit]" : "");
+    }
+  }
+  if (r != 0)
+    printf ("Block map: %s\n", r < 0 ? strerror (-r) : fsf_bad_name (r));
+  json_decref (o);
+  return 0;
+}
+
+/* --journal: the journal superblock and what recovery found. */
+static int
+dump_journal (struct fsf_fs *fs, json_t *doc)
+{
+  struct fsf_jsb jsb;
+  json_t *o;
+  int r = fsf_fs_journal_sb (fs, &jsb);
+
+  if (r != 0) {
+    cli_error ("journal: %s", r < 0 ? strerror (-r) : fsf_bad_name (r));
+    return -1;
+  }
+  o = json_object ();
+  json_object_set_new (o, "journal_version", json_integer (jsb.version));
+  json_object_set_new (o, "journal_block_size", json_integer (jsb.blocksize));
+  json_object_set_new (o, "journal_maxlen", json_integer (jsb.maxlen));
+  json_object_set_new (o, "journal_first", json_integer (jsb.first));
+  json_object_set_new (o, "journal_sequence", json_integer (jsb.sequence));
+  json_object_set_new (o, "journal_start", json_integer (jsb.start));
+  json_object_set_new (o, "journal_errno", json_integer (jsb.errno_));
+  json_object_set_new (o, "needs_recovery", json_boolean (fs->needs_recovery));
+  json_object_set_new (o, "replayed", json_boolean (fs->replayed));
+  if (fs->replayed) {
+    json_object_set_new (o, "transactions",
+                         json_integer (fs->jr.transactions));
+    json_object_set_new (o, "first_tid", json_integer (fs->jr.first_tid));
+    json_object_set_new (o, "end_tid", json_integer (fs->jr.end_tid));
+    json_object_set_new (o, "blocks_replayed",
+                         json_integer ((json_int_t) fs->jr.nblocks));
+    json_object_set_new (o, "revokes",
+                         json_integer ((json_int_t) fs->jr.nr_revokes));
+    json_object_set_new (o, "stop",
+                         json_string (fsf_jstop_name (fs->jr.stop)));
+  }
+  if (doc) {
+    json_object_set_new (doc, "journal", o);
+    return 0;
+  }
+  printf ("Journal version:          %d\n"
+          "Journal size:             %" PRIu32 " blocks of %" PRIu32 "\n"
+          "Journal first block:      %" PRIu32 "\n"
+          "Journal sequence:         0x%08" PRIx32 "\n"
+          "Journal start:            %" PRIu32 "\n"
+          "Journal errno:            %" PRId32 "\n",
+          jsb.version, jsb.maxlen, jsb.blocksize, jsb.first, jsb.sequence,
+          jsb.start, jsb.errno_);
+  if (fs->replayed)
+    printf ("Recovery:                 %" PRIu32 " transaction(s) "
+            "(%" PRIu32 "..%" PRIu32 "), %zu block(s) replayed in memory, "
+            "%" PRIu64 " revoke(s); stopped: %s\n",
+            fs->jr.transactions, fs->jr.first_tid, fs->jr.end_tid,
+            fs->jr.nblocks, fs->jr.nr_revokes, fsf_jstop_name (fs->jr.stop));
+  else
+    printf ("Recovery:                 %s\n", fs->needs_recovery
+            ? "needed, not replayed (--no-replay)" : "not needed");
+  json_decref (o);
+  return 0;
+}
+
 static int
 parse (int argc, char **argv, struct dump_opts *o)
 {
   static const struct option longopts[] = {
     { "json", no_argument, NULL, 'j' },
     { "no-replay", no_argument, NULL, 'n' },
+    { "groups", no_argument, NULL, 'g' },
+    { "journal", no_argument, NULL, 'J' },
+    { "inode", required_argument, NULL, 'i' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -224,8 +512,24 @@ parse (int argc, char **argv, struct dump_opts *o)
     switch (c) {
     case 'j': o->json = true; break;
     case 'n': o->no_replay = true; break;
+    case 'g': o->groups = true; break;
+    case 'J': o->journal = true; break;
+    case 'i': {
+      char *end;
+      unsigned long v;
+
+      errno = 0;
+      v = strtoul (optarg, &end, 10);
+      if (errno || *end || end == optarg || v == 0 || v > UINT32_MAX) {
+        cli_error ("dump: --inode: '%s' is not an inode number", optarg);
+        return -1;
+      }
+      o->inode = (uint32_t) v;
+      break;
+    }
     case 'h':
-      printf ("usage: nbdscrub dump IMAGE [--json] [--no-replay]\n");
+      printf ("usage: nbdscrub dump IMAGE [--json] [--no-replay] [--groups]"
+              " [--inode N] [--journal]\n");
       exit (EXIT_CLEAN);
     default:
       return -1;
@@ -242,15 +546,16 @@ parse (int argc, char **argv, struct dump_opts *o)
 int
 cli_dump (int argc, char **argv)
 {
-  uint8_t buf[FSF_SB_SIZE];
+  char names[512];
   struct dump_opts o;
   struct image im;
-  struct fsf_sb sb;
+  struct fsf_fs fs;
   bool csum_ok;
-  int r;
+  int r, status = EXIT_CLEAN;
 
   if (parse (argc, argv, &o) == -1) {
-    fprintf (stderr, "usage: nbdscrub dump IMAGE [--json] [--no-replay]\n");
+    fprintf (stderr, "usage: nbdscrub dump IMAGE [--json] [--no-replay] "
+             "[--groups] [--inode N] [--journal]\n");
     return EXIT_USAGE;
   }
   if (image_open (&im, o.image) == -1)
@@ -262,30 +567,66 @@ cli_dump (int argc, char **argv)
     close (im.fd);
     return EXIT_OPERATIONAL;
   }
-  r = fsf_read (&im.src, buf, sizeof buf, FSF_SB_OFFSET);
-  if (r < 0) {
-    cli_error ("%s: reading the superblock: %s", o.image, strerror (-r));
+  /* First the raw superblock: refuse by name what we cannot read,
+   * before replaying anything.
+   */
+  r = fsf_fs_open (&fs, &im.src, FSF_FS_NO_REPLAY);
+  if (r == 0 && fsf_sb_unsupported (&fs.sb, names, sizeof names) > 0) {
+    cli_error ("%s: unsupported feature(s): %s", o.image, names);
+    fsf_fs_close (&fs);
     close (im.fd);
     return EXIT_OPERATIONAL;
   }
-  r = fsf_sb_decode (buf, sizeof buf, &sb);
+  if (r == 0 && !o.no_replay && fs.needs_recovery) {
+    fsf_fs_close (&fs);
+    r = fsf_fs_open (&fs, &im.src, 0);
+  }
   if (r != 0) {
-    cli_error ("%s: no ext2/3/4 superblock: %s", o.image, fsf_bad_name (r));
+    cli_error ("%s: cannot read the filesystem: %s", o.image,
+               r < 0 ? strerror (-r) : fsf_bad_name (r));
     close (im.fd);
     return EXIT_OPERATIONAL;
   }
-  csum_ok = !fsf_has_metadata_csum (&sb) || fsf_sb_csum_verify (buf);
+  csum_ok = !fsf_has_metadata_csum (&fs.sb) || fsf_sb_csum_verify (fs.sb_buf);
 
   if (o.json) {
     json_t *doc = json_object ();
 
-    json_object_set_new (doc, "superblock", sb_json (&sb, csum_ok));
+    json_object_set_new (doc, "superblock", sb_json (&fs.sb, csum_ok));
+    json_object_set_new (doc, "needs_recovery",
+                         json_boolean (fs.needs_recovery));
+    json_object_set_new (doc, "replayed", json_boolean (fs.replayed));
+    if ((o.groups && dump_groups (&fs, doc) == -1)
+        || (o.inode && dump_inode (&fs, o.inode, doc) == -1)
+        || (o.journal && dump_journal (&fs, doc) == -1))
+      status = EXIT_OPERATIONAL;
     json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     putchar ('\n');
     json_decref (doc);
   }
-  else
-    sb_print (&sb, csum_ok);
+  else {
+    sb_print (&fs.sb, csum_ok);
+    if (fs.replayed)
+      printf ("Journal:                  replayed in memory (%" PRIu32
+              " transaction(s)); the image is unchanged\n",
+              fs.jr.transactions);
+    if (o.groups) {
+      putchar ('\n');
+      if (dump_groups (&fs, NULL) == -1)
+        status = EXIT_OPERATIONAL;
+    }
+    if (o.inode) {
+      putchar ('\n');
+      if (dump_inode (&fs, o.inode, NULL) == -1)
+        status = EXIT_OPERATIONAL;
+    }
+    if (o.journal) {
+      putchar ('\n');
+      if (dump_journal (&fs, NULL) == -1)
+        status = EXIT_OPERATIONAL;
+    }
+  }
+  fsf_fs_close (&fs);
   close (im.fd);
-  return EXIT_CLEAN;
+  return status;
 }

@@ -1,0 +1,218 @@
+/* nbdscrub fsformat: a filesystem opened for reading (see fs.h). */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blockmap.h"
+#include "extent.h"
+#include "fs.h"
+#include "journal.h"
+
+static int
+read_sb (const struct fsf_source *src, uint8_t *buf, struct fsf_sb *sb)
+{
+  int r = fsf_read (src, buf, FSF_SB_SIZE, FSF_SB_OFFSET);
+
+  if (r < 0)
+    return r;
+  return fsf_sb_decode (buf, FSF_SB_SIZE, sb);
+}
+
+/* The same, through an explicit source (the raw one at open time). */
+static int
+read_gd_from (const struct fsf_source *src, const struct fsf_sb *sb,
+              uint32_t g, struct fsf_gd *gd, uint8_t *raw)
+{
+  uint8_t buf[FSF_MAX_DESC_SIZE];
+  uint64_t block;
+  uint32_t off;
+  int r;
+
+  r = fsf_gd_location (sb, g, &block, &off);
+  if (r != 0)
+    return r;
+  r = fsf_read (src, buf, sb->desc_size, block * sb->block_size + off);
+  if (r < 0)
+    return r;
+  if (raw)
+    memcpy (raw, buf, sb->desc_size);
+  return fsf_gd_decode (buf, sb->desc_size, sb, gd);
+}
+
+static int
+read_inode_from (const struct fsf_source *src, const struct fsf_sb *sb,
+                 uint32_t ino, struct fsf_inode *inode, uint8_t *raw)
+{
+  uint8_t buf[1 << FSF_MAX_BLOCK_LOG];
+  struct fsf_gd gd;
+  uint64_t block;
+  uint32_t g, off;
+  int r;
+
+  r = fsf_group_of_inode (sb, ino, &g);
+  if (r != 0)
+    return r;
+  r = read_gd_from (src, sb, g, &gd, NULL);
+  if (r != 0)
+    return r;
+  r = fsf_inode_location (sb, &gd, ino, &block, &off);
+  if (r != 0)
+    return r;
+  r = fsf_read (src, buf, sb->inode_size, block * sb->block_size + off);
+  if (r < 0)
+    return r;
+  if (raw)
+    memcpy (raw, buf, sb->inode_size);
+  return fsf_inode_decode (buf, sb->inode_size, sb, inode);
+}
+
+int
+fsf_fs_read_gd (const struct fsf_fs *fs, uint32_t g, struct fsf_gd *gd,
+                uint8_t *raw)
+{
+  return read_gd_from (&fs->src, &fs->sb, g, gd, raw);
+}
+
+int
+fsf_fs_read_inode (const struct fsf_fs *fs, uint32_t ino,
+                   struct fsf_inode *inode, uint8_t *raw)
+{
+  return read_inode_from (&fs->src, &fs->sb, ino, inode, raw);
+}
+
+/* Extent callback: journal logical blocks -> filesystem blocks. */
+static int
+map_extent (void *opaque, const struct fsf_extent *ex)
+{
+  struct fsf_fs *fs = opaque;
+  uint64_t i;
+
+  for (i = 0; i < ex->len; i++) {
+    uint64_t l = (uint64_t) ex->block + i;
+
+    if (l >= fs->jmap_len)
+      break;
+    fs->jmap[l] = ex->start + i;
+  }
+  return 0;
+}
+
+/* Indirect-map callback (ext3 journals), the same mapping. */
+static int
+map_indirect (void *opaque, uint32_t logical, uint64_t physical)
+{
+  struct fsf_fs *fs = opaque;
+
+  if (logical < fs->jmap_len)
+    fs->jmap[logical] = physical;
+  return 0;
+}
+
+static int
+jbmap (void *opaque, uint64_t jblock, uint64_t *fsblock)
+{
+  const struct fsf_fs *fs = opaque;
+
+  if (jblock >= fs->jmap_len || fs->jmap[jblock] == 0)
+    return FSF_BAD_RANGE;
+  *fsblock = fs->jmap[jblock];
+  return 0;
+}
+
+/* Map the journal inode's blocks, from the raw image (the journal is
+ * never itself journalled).
+ */
+static int
+map_journal (struct fsf_fs *fs)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  struct fsf_extent_visitor v = { .extent = map_extent, .opaque = fs };
+  struct fsf_blockmap_visitor bv = { .data = map_indirect, .opaque = fs };
+  struct fsf_inode j;
+  uint64_t nblocks;
+  int r;
+
+  r = read_inode_from (&fs->raw, sb, sb->journal_inum, &j, NULL);
+  if (r != 0)
+    return r;
+  nblocks = j.size / sb->block_size;
+  if (nblocks == 0 || nblocks > FSF_FS_JOURNAL_MAX_BLOCKS)
+    return FSF_BAD_FIELD;
+  fs->jmap = calloc (nblocks, sizeof *fs->jmap);
+  if (fs->jmap == NULL)
+    return -ENOMEM;
+  fs->jmap_len = nblocks;
+  if (!(j.flags & FSF_EXTENTS_FL))
+    return fsf_blockmap_walk (&fs->raw, sb, j.i_block, &bv, 0);
+  return fsf_extent_walk (&fs->raw, sb, sb->journal_inum, j.generation,
+                          j.i_block, &v, 0);
+}
+
+int
+fsf_fs_journal_sb (struct fsf_fs *fs, struct fsf_jsb *jsb)
+{
+  uint8_t buf[FSF_JSB_SIZE];
+  int r;
+
+  if (!fsf_has_compat (&fs->sb, FSF_COMPAT_HAS_JOURNAL)
+      || fs->sb.journal_inum == 0)
+    return FSF_BAD_UNSUPPORTED;
+  if (fs->jmap == NULL) {
+    r = map_journal (fs);
+    if (r != 0)
+      return r;
+  }
+  if (fs->jmap[0] == 0)
+    return FSF_BAD_RANGE;
+  r = fsf_read (&fs->raw, buf, sizeof buf, fs->jmap[0] * fs->sb.block_size);
+  if (r < 0)
+    return r;
+  return fsf_jsb_decode (buf, sizeof buf, jsb);
+}
+
+int
+fsf_fs_open (struct fsf_fs *fs, const struct fsf_source *raw,
+             unsigned flags)
+{
+  int r;
+
+  memset (fs, 0, sizeof *fs);
+  fs->raw = *raw;
+  fs->src = *raw;
+  r = read_sb (&fs->raw, fs->sb_buf, &fs->sb);
+  if (r != 0)
+    return r;
+  fs->needs_recovery = fsf_has_compat (&fs->sb, FSF_COMPAT_HAS_JOURNAL)
+    && fsf_has_incompat (&fs->sb, FSF_INCOMPAT_RECOVER)
+    && fs->sb.journal_inum != 0;
+  if (!fs->needs_recovery || (flags & FSF_FS_NO_REPLAY))
+    return 0;
+
+  r = map_journal (fs);
+  if (r == 0)
+    r = fsf_jreplay_scan (jbmap, fs, &fs->raw, fs->sb.block_size, &fs->jr);
+  if (r != 0) {
+    fsf_fs_close (fs);
+    return r;
+  }
+  fs->replayed = true;
+  fs->view.base = &fs->raw;
+  fs->view.jr = &fs->jr;
+  fsf_source_replay (&fs->src, &fs->view);
+  /* The superblock itself may be in the journal. */
+  r = read_sb (&fs->src, fs->sb_buf, &fs->sb);
+  if (r != 0)
+    fsf_fs_close (fs);
+  return r;
+}
+
+void
+fsf_fs_close (struct fsf_fs *fs)
+{
+  if (fs->replayed)
+    fsf_jreplay_free (&fs->jr);
+  free (fs->jmap);
+  fs->jmap = NULL;
+  fs->replayed = false;
+}
