@@ -62,6 +62,24 @@ fsf_image_make (struct fsf_image *img, const char *tree,
   return fsf_sb_decode (sbuf, sizeof sbuf, &img->sb) == 0;
 }
 
+/* Run the shell snippet cmd in the temporary directory, with $IMG the
+ * image (to change it with debugfs -w, say), then reread the superblock.
+ */
+static inline bool
+fsf_image_run (struct fsf_image *img, const char *cmd)
+{
+  uint8_t sbuf[FSF_SB_SIZE];
+  char line[8192];
+
+  snprintf (line, sizeof line, "set -e; cd %s; IMG=%s; %s", img->dir,
+            img->path, cmd);
+  if (system (line) != 0)
+    return false;
+  if (fsf_read (&img->src, sbuf, sizeof sbuf, FSF_SB_OFFSET) != 0)
+    return false;
+  return fsf_sb_decode (sbuf, sizeof sbuf, &img->sb) == 0;
+}
+
 static inline void
 fsf_image_close (struct fsf_image *img)
 {

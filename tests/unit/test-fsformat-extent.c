@@ -700,6 +700,7 @@ compare_with_ex (const struct fsf_image *img, const char *path)
   parse_ex (out, &want);
   free (out);
   CU_ASSERT_EQUAL (got.n_bad, 0);
+  CU_ASSERT (got.n_ex > 0);
   CU_ASSERT_EQUAL_FATAL (got.n_ex, want.n_ex);
   CU_ASSERT_EQUAL_FATAL (got.n_node, want.n_node);
   for (i = 0; i < got.n_ex && i < 4096; i++)
@@ -779,6 +780,30 @@ test_fsformat_extent__ext4_without_csum_matches_debugfs (void)
   fsf_image_close (&img);
 }
 
+/* A file written into the gaps left by deleting every other small file:
+ * a fragmented layout with no holes, allocated by libext2fs.
+ */
+static void
+test_fsformat_extent__ext4_fragmented_file_matches_debugfs (void)
+{
+  struct fsf_image img;
+
+  CU_ASSERT_TRUE_FATAL (fsf_image_make (&img,
+                                        "for i in $(seq -w 0 399); do "
+                                        "head -c 8192 /dev/urandom > f$i; "
+                                        "done",
+                                        "-t ext4 -b 4096", "16M"));
+  CU_ASSERT_TRUE_FATAL (fsf_image_run (&img,
+                                       "head -c 3000000 /dev/urandom > pay; "
+                                       "for i in $(seq -w 0 2 399); do "
+                                       "echo \"rm /f$i\"; done > cmds; "
+                                       "echo 'write pay /frag' >> cmds; "
+                                       "debugfs -w -f cmds $IMG "
+                                       ">/dev/null 2>&1"));
+  CU_ASSERT_EQUAL (compare_with_ex (&img, "/frag"), 1);
+  fsf_image_close (&img);
+}
+
 /* Damage a real tree block in a copy: the walk says which block. */
 static void
 test_fsformat_extent__ext4_damaged_tree_block_is_located (void)
@@ -849,6 +874,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_extent__ext4_4k_image_matches_debugfs),
   UNIT_TEST (test_fsformat_extent__ext4_1k_depth_two_matches_debugfs),
   UNIT_TEST (test_fsformat_extent__ext4_without_csum_matches_debugfs),
+  UNIT_TEST (test_fsformat_extent__ext4_fragmented_file_matches_debugfs),
   UNIT_TEST (test_fsformat_extent__ext4_damaged_tree_block_is_located),
 };
 
