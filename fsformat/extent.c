@@ -185,8 +185,8 @@ check_header (const struct node *n,
     return FSF_BAD_LOOP;
   if (n->want_depth >= 0 && h->depth != n->want_depth)
     return FSF_BAD_FIELD;
-  /* The kernel refuses an empty index node below the root. */
-  if (n->want_depth >= 0 && h->depth > 0 && h->entries == 0)
+  /* The kernel refuses an empty index node, the root included. */
+  if (h->depth > 0 && h->entries == 0)
     return FSF_BAD_FIELD;
   return 0;
 }

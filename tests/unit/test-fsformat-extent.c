@@ -558,6 +558,12 @@ test_fsformat_extent__walk_depth_bounds (void)
   memset (&r, 0, sizeof r);
   CU_ASSERT_EQUAL (walk (&r, 0), FSF_BAD_FIELD);
   expect_bad (&r, FSF_BAD_FIELD, 10, -1);
+  /* An empty index root. */
+  reset ();
+  put_header (root, 0, 4, 1);
+  memset (&r, 0, sizeof r);
+  CU_ASSERT_EQUAL (walk (&r, 0), FSF_BAD_FIELD);
+  expect_bad (&r, FSF_BAD_FIELD, 0, -1);
 
   /* The deepest legal tree: five index levels, then the leaf. */
   reset ();
@@ -631,7 +637,7 @@ test_fsformat_extent__walk_read_error_and_callback_stop (void)
   struct rec r = { 0 };
 
   two_leaves ();
-  mem.src.size = 11 * BS;               /* block 11 unreadable */
+  mem.src.size = 12 * BS - 1;           /* block 11 one byte short */
   CU_ASSERT_EQUAL (walk (&r, 0), -EIO);
   two_leaves ();
   memset (&r, 0, sizeof r);
@@ -729,7 +735,8 @@ image_tree (char *buf, size_t len, int islands)
             "python3 -c \"\n"
             "f = open('holes', 'wb')\n"
             "for i in range(%d):\n"
-            "    f.seek(i * 32768); f.write(b'x' * (4096 if i %% 3 else 5000))\n"
+            "    f.seek(i * 32768)\n"
+            "    f.write(b'x' * (4096 if i %% 3 else 5000))\n"
             "f.truncate(50 << 20)\n"
             "\"; printf hello > small; "
             "dd if=/dev/urandom of=big bs=64k count=40 status=none",
