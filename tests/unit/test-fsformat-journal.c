@@ -428,7 +428,7 @@ test_fsformat_replay__escaped_block_gets_its_magic_back (void)
 }
 
 static void
-test_fsformat_replay__revoke_cancels_older_and_equal_transactions (void)
+test_fsformat_replay__revoke_cancels_older_and_equal_tids (void)
 {
   static struct tj t;
   struct fsf_jreplay jr;
@@ -1116,10 +1116,66 @@ test_fsformat_replay__real_bad_commit_matches_e2fsck (void)
   real_teardown (&r);
 }
 
-#define REAL_TESTS                                                      \
-  UNIT_TEST (test_fsformat_replay__real_journal_matches_e2fsck),        \
-  UNIT_TEST (test_fsformat_replay__real_csum_v3_journal_matches_e2fsck), \
-  UNIT_TEST (test_fsformat_replay__real_bad_commit_matches_e2fsck),
+/* debugfs never wraps its log, so rotate it: move the log blocks so that
+ * it starts 4 blocks before the end of the journal and wraps to s_first.
+ * e2fsck must then wrap too, and agree with us.
+ */
+static void
+test_fsformat_replay__real_wrapped_journal_matches_e2fsck (void)
+{
+  struct real r;
+  struct fsf_jreplay jr;
+  char cmds[512];
+  uint8_t *log, jsbuf[FSF_JSB_SIZE];
+  struct fsf_jsb jsb;
+  uint32_t n = 12, j, start;
+  int fd;
+
+  if (!real_setup (&r))
+    return;
+  snprintf (cmds, sizeof cmds,
+            "jo -c\\njw -b 3000,3001 %s\\njw -r 3001\\njw -b 3003 %s\\n"
+            "jc\\n", r.data, r.data);
+  real_journal (&r, cmds);
+  fd = open (r.img, O_RDWR);
+  CU_ASSERT_FATAL (fd >= 0);
+  CU_ASSERT_EQUAL_FATAL (pread (fd, jsbuf, sizeof jsbuf, r.jmap[0] * r.bs),
+                         FSF_JSB_SIZE);
+  CU_ASSERT_EQUAL_FATAL (fsf_jsb_decode (jsbuf, sizeof jsbuf, &jsb), 0);
+  CU_ASSERT_EQUAL_FATAL (jsb.start, jsb.first);
+  CU_ASSERT_FATAL (jsb.maxlen <= r.jlen);
+  log = malloc ((size_t) n * r.bs);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (log);
+  for (j = 0; j < n; j++)
+    CU_ASSERT_EQUAL_FATAL (pread (fd, log + (size_t) j * r.bs, r.bs,
+                                  r.jmap[jsb.first + j] * r.bs),
+                           (ssize_t) r.bs);
+  start = jsb.maxlen - 4;
+  for (j = 0; j < n; j++) {
+    uint32_t to = start + j;
+
+    if (to >= jsb.maxlen)
+      to -= jsb.maxlen - jsb.first;
+    CU_ASSERT_EQUAL_FATAL (pwrite (fd, log + (size_t) j * r.bs, r.bs,
+                                   r.jmap[to] * r.bs), (ssize_t) r.bs);
+  }
+  fsf_put_be32 (jsbuf + 0x1c, start);
+  fsf_jsb_csum_set (jsbuf);
+  CU_ASSERT_EQUAL_FATAL (pwrite (fd, jsbuf, sizeof jsbuf, r.jmap[0] * r.bs),
+                         FSF_JSB_SIZE);
+  close (fd);
+  free (log);
+
+  real_compare (&r, &jr);
+  CU_ASSERT_EQUAL (jr.jsb.start, start);
+  CU_ASSERT_EQUAL (jr.transactions, 3);
+  CU_ASSERT (jr.stop_jblock < start);          /* it wrapped */
+  CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3000));
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 3001));
+  CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3003));
+  fsf_jreplay_free (&jr);
+  real_teardown (&r);
+}
 
 static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_jsb__decodes_fields),
@@ -1130,7 +1186,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__good_transaction),
   UNIT_TEST (test_fsformat_replay__clean_journal_replays_nothing),
   UNIT_TEST (test_fsformat_replay__escaped_block_gets_its_magic_back),
-  UNIT_TEST (test_fsformat_replay__revoke_cancels_older_and_equal_transactions),
+  UNIT_TEST (test_fsformat_replay__revoke_cancels_older_and_equal_tids),
   UNIT_TEST (test_fsformat_replay__revoke_32bit_records),
   UNIT_TEST (test_fsformat_replay__csum_v2_tags),
   UNIT_TEST (test_fsformat_replay__wraps_around_to_s_first),
@@ -1146,7 +1202,10 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__bad_superblock_checksum_refuses),
   UNIT_TEST (test_fsformat_replay__out_of_range_tag),
   UNIT_TEST (test_fsformat_replay__source_combines_overlay_and_base),
-  REAL_TESTS
+  UNIT_TEST (test_fsformat_replay__real_journal_matches_e2fsck),
+  UNIT_TEST (test_fsformat_replay__real_csum_v3_journal_matches_e2fsck),
+  UNIT_TEST (test_fsformat_replay__real_bad_commit_matches_e2fsck),
+  UNIT_TEST (test_fsformat_replay__real_wrapped_journal_matches_e2fsck),
 };
 
 UNIT_MAIN ("fsformat/journal", tests)
