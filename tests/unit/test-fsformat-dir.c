@@ -58,7 +58,7 @@ make_leaf (uint8_t *b, const struct fsf_dir_fmt *fmt,
     uint32_t min = ((uint32_t) (8 + strlen (names[i])) + 3) & ~3U;
     uint32_t rl = i == n - 1 ? end - off : min;
 
-    put_entry (b + off, 100 + i, rl, names[i], FSF_FT_REG_FILE, bs);
+    put_entry (b + off, 100 + i, rl, names[i], FSF_FT_REG, bs);
     off += rl;
   }
   if (fmt->csum) {
@@ -626,28 +626,60 @@ run (const char *cmd)
   return out;
 }
 
-/* mke2fs -d over /dir with nfiles files and /small with 3, /dir given a
- * generation, then e2fsck -fD to index /dir (mke2fs -d never builds an
- * htree).
+/* The tree the images copy: /dir with 5000 files, /small with 3.  Made
+ * once per run (creating 5000 files is most of an image's cost) and
+ * removed at exit.
+ */
+static char tree[] = "/tmp/nbdscrub-unit-dirtree.XXXXXX";
+
+static void
+tree_remove (void)
+{
+  char cmd[128];
+
+  snprintf (cmd, sizeof cmd, "rm -rf %s", tree);
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", tree);
+}
+
+static void
+tree_make (void)
+{
+  static bool made;
+  char cmd[512];
+
+  if (made)
+    return;
+  CU_ASSERT_PTR_NOT_NULL_FATAL (mkdtemp (tree));
+  atexit (tree_remove);
+  snprintf (cmd, sizeof cmd,
+            "(set -e; cd %s; mkdir -p dir small; "
+            "touch small/one small/two small/three; "
+            "cd dir; seq -f 'file-with-a-longer-name-%%05g' 0 4999 "
+            "| xargs touch) >/dev/null 2>&1", tree);
+  CU_ASSERT_EQUAL_FATAL (system (cmd), 0);
+  made = true;
+}
+
+/* mke2fs -d of the tree, /dir given a generation, then e2fsck -fD to
+ * index /dir (mke2fs -d never builds an htree).
  */
 static void
-image_make (struct image *im, const char *mkfs_opts, int nfiles)
+image_make (struct image *im, const char *mkfs_opts)
 {
   char cmd[1024];
   uint8_t sb[FSF_SB_SIZE];
 
+  tree_make ();
   strcpy (im->dir, "/tmp/nbdscrub-unit-dir.XXXXXX");
   CU_ASSERT_PTR_NOT_NULL_FATAL (mkdtemp (im->dir));
   snprintf (im->img, sizeof im->img, "%s/fs.img", im->dir);
   snprintf (cmd, sizeof cmd,
-            "(set -e; cd %s; mkdir -p root/dir root/small; "
-            "touch root/small/one root/small/two root/small/three; "
-            "cd root/dir; seq -f 'file-with-a-longer-name-%%05g' 0 %d "
-            "| xargs touch; cd ../..; "
-            "mke2fs -q -F -N 8000 %s -d root fs.img 16M; "
+            "(set -e; cd %s; "
+            "mke2fs -q -F -N 8000 %s -d %s fs.img 16M; "
             "debugfs -w -R 'sif /dir generation 0x%x' fs.img; "
             "e2fsck -fyD fs.img || [ $? -le 1 ]) >/dev/null 2>&1",
-            im->dir, nfiles - 1, mkfs_opts, GEN);
+            im->dir, mkfs_opts, tree, GEN);
   CU_ASSERT_EQUAL_FATAL (system (cmd), 0);
   im->fd = open (im->img, O_RDONLY);
   CU_ASSERT_FATAL (im->fd >= 0);
@@ -842,6 +874,37 @@ compare_root_with_debugfs (struct image *im, const uint8_t *root,
   CU_ASSERT_EQUAL (n, dx->count);
 }
 
+/* Every leaf entry debugfs htree prints ("ino 0xhash-minor (rec_len)
+ * name") hashes the same here, with the filesystem's seed and version.
+ */
+static void
+compare_hashes_with_debugfs (struct image *im, int version)
+{
+  char cmd[256], *line, *save = NULL;
+  int n = 0, wrong = 0;
+
+  snprintf (cmd, sizeof cmd, "debugfs -R 'htree /dir' %s 2>/dev/null",
+            im->img);
+  for (line = strtok_r (run (cmd), "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save)) {
+    unsigned ino, hash, minor, rec_len;
+    char name[300];
+    uint32_t h, m;
+
+    if (sscanf (line, "%u 0x%x-%x (%u) %299s", &ino, &hash, &minor,
+                &rec_len, name) != 5)
+      continue;
+    CU_ASSERT_EQUAL (fsf_dirhash (version, (const uint8_t *) name,
+                                  strlen (name), im->sb.hash_seed, &h, &m),
+                     0);
+    if (h != hash || m != minor)
+      wrong++;
+    n++;
+  }
+  CU_ASSERT_EQUAL (n, 5000);
+  CU_ASSERT_EQUAL (wrong, 0);
+}
+
 /* Walk /dir's htree from the root: every index block decodes and its
  * checksum verifies, every leaf walks and verifies, every name hashes into
  * its leaf's range, and the names equal what debugfs ls lists.
@@ -858,7 +921,7 @@ check_htree_image (const char *mkfs_opts, uint32_t want_levels)
   int nblocks, i, leaves = 0;
   unsigned j, k;
 
-  image_make (&im, mkfs_opts, 5000);
+  image_make (&im, mkfs_opts);
   nblocks = image_blocks (&im, "/dir", blocks, 4096);
   CU_ASSERT_FATAL (nblocks > 2);
   image_read (&im, blocks[0], root);
@@ -880,6 +943,7 @@ check_htree_image (const char *mkfs_opts, uint32_t want_levels)
                                             leaf_entry, &w, NULL), 0);
   }
   w.hash_version = fsf_dirhash_version (dx.hash_version, im.sb.flags);
+  compare_hashes_with_debugfs (&im, w.hash_version);
   for (j = 0; j < dx.count; j++) {
     struct fsf_dx_entry e, next;
     uint32_t hi = UINT32_MAX;

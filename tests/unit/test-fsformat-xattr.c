@@ -404,7 +404,8 @@ test_xattr__signed_hash_differs_only_for_high_bytes (void)
   memset (&e, 0, sizeof e);
   e.name = (const uint8_t *) "plain";
   e.name_len = 5;
-  CU_ASSERT_EQUAL (fsf_xattr_entry_hash (&e), fsf_xattr_entry_hash_signed (&e));
+  CU_ASSERT_EQUAL (fsf_xattr_entry_hash (&e),
+                   fsf_xattr_entry_hash_signed (&e));
   e.name = (const uint8_t *) "caf\xc3\xa9";
   CU_ASSERT_NOT_EQUAL (fsf_xattr_entry_hash (&e),
                        fsf_xattr_entry_hash_signed (&e));
