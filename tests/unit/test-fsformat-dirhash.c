@@ -26,9 +26,10 @@ static const uint32_t seed_uuid[4] = {
  *   mke2fs -q -t ext4 dh.img 4M
  *   debugfs -R "dx_hash -h VERSION [-s SEED] NAME" dh.img
  *
- * with SEED 4f1a9c2e-7b3d-4e5f-8a6b-1c2d3e4f5a6b, for VERSION 0..5 (3..5 are the unsigned variants, given by number),
- * without -s (all-zero seed: the default) and with it.  Columns:
- * version, seeded, index into names[], hash, minor hash.
+ * with SEED 4f1a9c2e-7b3d-4e5f-8a6b-1c2d3e4f5a6b, for VERSION 0..5 (3..5
+ * are the unsigned variants, given by number), without -s (all-zero seed:
+ * the default) and with it.  Columns: version, seeded, index into
+ * names[], hash, minor hash.
  */
 static const struct {
   int version, seeded, name;
