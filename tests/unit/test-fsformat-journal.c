@@ -540,6 +540,36 @@ test_fsformat_replay__bad_commit_checksum_stops_replay (void)
   fsf_jreplay_free (&jr);
 }
 
+/* async_commit: a bad commit checksum does not end the walk, but replay
+ * still stops before that transaction.
+ */
+static void
+test_fsformat_replay__async_commit_bad_checksum (void)
+{
+  static struct tj t;
+  struct fsf_jreplay jr;
+  uint64_t a[1] = { 60 }, b[1] = { 61 }, c[1] = { 62 };
+  uint32_t cj;
+
+  fill_blocks ();
+  tj_init (&t, V3_64 | FSF_JINCOMPAT_ASYNC_COMMIT, 1, 1);
+  tj_desc (&t, 1, a, blocks);
+  tj_commit (&t);
+  tj_desc (&t, 1, b, blocks + 1);
+  cj = tj_commit (&t);
+  tj_desc (&t, 1, c, blocks + 2);
+  tj_commit (&t);
+  jblk (&t, cj)[0x40] ^= 1;
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.stop, FSF_JSTOP_NO_MAGIC);
+  CU_ASSERT_EQUAL (jr.end_tid, 2);
+  CU_ASSERT_EQUAL (jr.transactions, 1);
+  CU_ASSERT_TRUE (holds (&jr, 60, blocks[0]));
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 61));
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 62));
+  fsf_jreplay_free (&jr);
+}
+
 static void
 test_fsformat_replay__uncommitted_tail_is_ignored (void)
 {
@@ -1009,6 +1039,39 @@ real_compare (struct real *r, struct fsf_jreplay *jr)
   close (fd);
 }
 
+/* Count the lines of debugfs's "logdump -a" that contain what. */
+static long
+logdump_count (const struct real *r, const char *what)
+{
+  char cmd[512], line[512];
+  long n = 0;
+  FILE *fp;
+
+  snprintf (cmd, sizeof cmd, "debugfs -R 'logdump -a' %s 2>/dev/null",
+            r->img);
+  fp = popen (cmd, "r");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+  while (fgets (line, sizeof line, fp))
+    n += strstr (line, what) != NULL;
+  pclose (fp);
+  return n;
+}
+
+/* What logdump saw in a log whose transactions all committed: every tag
+ * is replayed, revoked, or skipped; every revoke record counted.
+ */
+static void
+check_logdump (const struct real *r, const struct fsf_jreplay *jr)
+{
+  long tags = logdump_count (r, "logged at journal block");
+
+  CU_ASSERT_EQUAL (logdump_count (r, "(commit block)"), jr->transactions);
+  CU_ASSERT_EQUAL (tags, (long) (jr->nr_replays + jr->nr_revoke_hits
+                                 + jr->nr_bad_tags + jr->nr_out_of_range));
+  CU_ASSERT_EQUAL (logdump_count (r, "Revoke FS block"),
+                   (long) jr->nr_revokes);
+}
+
 static void
 real_teardown (struct real *r)
 {
@@ -1037,6 +1100,7 @@ test_fsformat_replay__real_journal_matches_e2fsck (void)
   CU_ASSERT_EQUAL (jr.nblocks, 2);
   CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3000));
   CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 3001));
+  check_logdump (&r, &jr);
   fsf_jreplay_free (&jr);
   real_teardown (&r);
 }
@@ -1062,6 +1126,7 @@ test_fsformat_replay__real_csum_v3_journal_matches_e2fsck (void)
   CU_ASSERT_EQUAL (jr.transactions, 3);
   CU_ASSERT_EQUAL (jr.nblocks, 3);
   CU_ASSERT_EQUAL (jr.nr_bad_tags, 0);
+  check_logdump (&r, &jr);
   fsf_jreplay_free (&jr);
   real_teardown (&r);
 }
@@ -1191,6 +1256,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__csum_v2_tags),
   UNIT_TEST (test_fsformat_replay__wraps_around_to_s_first),
   UNIT_TEST (test_fsformat_replay__bad_commit_checksum_stops_replay),
+  UNIT_TEST (test_fsformat_replay__async_commit_bad_checksum),
   UNIT_TEST (test_fsformat_replay__uncommitted_tail_is_ignored),
   UNIT_TEST (test_fsformat_replay__stale_sequence_ends_the_log),
   UNIT_TEST (test_fsformat_replay__bad_tag_checksum_skips_the_block),
