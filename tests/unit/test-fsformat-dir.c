@@ -600,6 +600,54 @@ test_dx__trailing_garbage_is_ignored (void)
   CU_ASSERT_TRUE (fsf_dx_csum_verify (&fmt, INO, GEN, blk, 1536));
 }
 
+/* Random and mutated blocks: every decoder returns, none reads outside
+ * the block (ASan would say), every answer is 0 or an enum fsf_bad.
+ */
+static void
+test_dir__random_bytes_never_crash (void)
+{
+  static const uint32_t sizes[] = { 1024, 4096, 65536 };
+  uint32_t x = 12345;
+  int round;
+
+  for (round = 0; round < 600; round++) {
+    struct fsf_dir_fmt fmt;
+    struct fsf_dx_block dx;
+    uint32_t bs = sizes[round % 3], i, c;
+    uint8_t *b = malloc (bs);
+    int r;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL (b);
+    fmt_of (&fmt, bs, round & 1);
+    fmt.filetype = round & 2;
+    /* Start from a valid block a third of the time, then mutate. */
+    if (round % 3 == 0)
+      make_leaf (b, &fmt, three, 3);
+    else if (round % 3 == 1)
+      make_root (b, &fmt, 3);
+    for (i = 0; i < (round % 3 == 2 ? bs : 8); i++) {
+      x = x * 1103515245 + 12345;
+      if (round % 3 == 2)
+        b[i] = (uint8_t) (x >> 16);
+      else
+        b[(x >> 8) % 64] = (uint8_t) (x >> 24);
+    }
+    r = fsf_dir_block_iterate (b, bs, &fmt, NULL, NULL, NULL);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    r = fsf_dx_root_decode (b, bs, &fmt, &dx);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    if (r == 0)
+      CU_ASSERT (dx.count <= dx.limit);
+    r = fsf_dx_node_decode (b, bs, &fmt, &dx);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    fsf_dir_block_csum_verify (&fmt, INO, GEN, b, bs);
+    fsf_dx_csum_verify (&fmt, INO, GEN, b, bs);
+    r = fsf_dx_csum (&fmt, INO, GEN, b, bs, &c);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    free (b);
+  }
+}
+
 /* --- real images ---------------------------------------------------- */
 
 struct image {
@@ -1052,6 +1100,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dx__any_flipped_byte_breaks_the_checksum),
   UNIT_TEST (test_dx__maximum_values),
   UNIT_TEST (test_dx__trailing_garbage_is_ignored),
+  UNIT_TEST (test_dir__random_bytes_never_crash),
   UNIT_TEST (test_dir__real_ext4_4k_metadata_csum),
   UNIT_TEST (test_dir__real_ext4_4k_without_metadata_csum),
   UNIT_TEST (test_dir__real_ext4_1k_two_levels),

@@ -413,6 +413,51 @@ test_xattr__signed_hash_differs_only_for_high_bytes (void)
   CU_ASSERT_PTR_NULL (fsf_xattr_prefix (5));
 }
 
+/* Random and mutated blocks and inodes: every walk returns, none reads
+ * outside its buffer (ASan would say), every answer 0 or an enum fsf_bad.
+ */
+static void
+test_xattr__random_bytes_never_crash (void)
+{
+  uint32_t x = 777;
+  int round;
+
+  for (round = 0; round < 2000; round++) {
+    struct fsf_xattr_fmt fmt;
+    struct seen s = { 0 };
+    uint32_t bs = round % 2 ? 1024 : 4096, isz = 128 << (round % 4), i, h;
+    uint8_t *b = malloc (bs), *ino = malloc (isz);
+    int r;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL (b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL (ino);
+    fmt_of (&fmt, bs);
+    fmt.ea_inode = round & 4;
+    make_block (b, &fmt, two, 2);
+    memset (ino, 0, isz);
+    if (isz >= 256)
+      make_inode (ino, isz, 32);
+    for (i = 0; i < 6; i++) {
+      x = x * 1103515245 + 12345;
+      b[(x >> 8) % 128] = (uint8_t) (x >> 24);
+      if (isz > 128)
+        ino[128 + (x >> 4) % (isz - 128)] = (uint8_t) (x >> 16);
+    }
+    /* Keep the magic most of the time, so the walk is reached. */
+    if (round % 8)
+      fsf_put_le32 (b, FSF_XATTR_MAGIC);
+    r = fsf_xattr_block_iterate (b, bs, &fmt, collect, &s);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    r = fsf_xattr_ibody_iterate (ino, isz, &fmt, collect, &s);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    r = fsf_xattr_block_hash (b, bs, bs, &h);
+    CU_ASSERT (r >= 0 && r <= FSF_BAD_UNSUPPORTED);
+    fsf_xattr_block_csum_verify (&fmt, BLOCKNR, b, bs);
+    free (b);
+    free (ino);
+  }
+}
+
 /* --- real images ---------------------------------------------------- */
 
 static char *
@@ -592,6 +637,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_xattr__trailing_garbage_is_ignored),
   UNIT_TEST (test_xattr__ibody_good_and_bad),
   UNIT_TEST (test_xattr__signed_hash_differs_only_for_high_bytes),
+  UNIT_TEST (test_xattr__random_bytes_never_crash),
   UNIT_TEST (test_xattr__real_ext4_metadata_csum),
   UNIT_TEST (test_xattr__real_ext4_1k_without_metadata_csum),
 };
