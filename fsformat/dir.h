@@ -51,6 +51,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inode.h"
+
 struct fsf_sb;
 
 #define FSF_DIRENT_HEADER 8     /* inode, rec_len, name_len, file_type */
@@ -63,16 +65,7 @@ struct fsf_sb;
 #define FSF_DX_TAIL_SIZE 8
 #define FSF_DIR_MAX_BLOCK 65536
 
-/* file_type */
-#define FSF_FT_UNKNOWN 0
-#define FSF_FT_REG_FILE 1
-#define FSF_FT_DIR 2
-#define FSF_FT_CHRDEV 3
-#define FSF_FT_BLKDEV 4
-#define FSF_FT_FIFO 5
-#define FSF_FT_SOCK 6
-#define FSF_FT_SYMLINK 7
-#define FSF_FT_MAX 8
+/* file_type: the codes of enum fsf_ftype (inode.h). */
 
 /* How this filesystem lays out directories (fsf_dir_fmt_init). */
 struct fsf_dir_fmt {

@@ -137,7 +137,11 @@ map_journal (struct fsf_fs *fs)
   if (r != 0)
     return r;
   nblocks = j.size / sb->block_size;
-  if (nblocks == 0 || nblocks > FSF_FS_JOURNAL_MAX_BLOCKS)
+  /* A journal larger than the device, or than any mke2fs makes, is a
+   * lie: refuse it before sizing anything by it.
+   */
+  if (nblocks == 0 || nblocks > FSF_FS_JOURNAL_MAX_BLOCKS
+      || nblocks > fs->raw.size / sb->block_size)
     return FSF_BAD_FIELD;
   fs->jmap = calloc (nblocks, sizeof *fs->jmap);
   if (fs->jmap == NULL)

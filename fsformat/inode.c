@@ -205,7 +205,9 @@ fsf_ftype_name (enum fsf_ftype t)
   case FSF_FT_FIFO: return "FIFO";
   case FSF_FT_SOCK: return "socket";
   case FSF_FT_SYMLINK: return "symlink";
-  case FSF_FT_UNKNOWN: break;
+  case FSF_FT_UNKNOWN:
+  case FSF_FT_MAX:
+    break;
   }
   return "unknown";
 }

@@ -91,16 +91,19 @@
 #define FSF_PROJINHERIT_FL 0x20000000
 #define FSF_CASEFOLD_FL 0x40000000
 
-/* The file type of i_mode. */
+/* The file type of i_mode.  The values are also the on-disk file_type
+ * codes of directory entries (ext2's EXT2_FT_*), so dir.h uses them too.
+ */
 enum fsf_ftype {
   FSF_FT_UNKNOWN = 0,  /* a type bit pattern no file has */
-  FSF_FT_REG,
-  FSF_FT_DIR,
-  FSF_FT_CHR,
-  FSF_FT_BLK,
-  FSF_FT_FIFO,
-  FSF_FT_SOCK,
-  FSF_FT_SYMLINK,
+  FSF_FT_REG = 1,
+  FSF_FT_DIR = 2,
+  FSF_FT_CHR = 3,
+  FSF_FT_BLK = 4,
+  FSF_FT_FIFO = 5,
+  FSF_FT_SOCK = 6,
+  FSF_FT_SYMLINK = 7,
+  FSF_FT_MAX = 8,      /* directory entries: codes from here on are bad */
 };
 
 /* A timestamp: seconds since the epoch with the epoch bits of _extra
