@@ -30,10 +30,12 @@
  *      flag puts the magic back in the first 4 bytes.  The last replay
  *      of a block wins.
  *
- * Bounds: at most s_maxlen - s_first + 1 blocks are walked (a log that
+ * Bounds: at most s_maxlen - s_first blocks are walked (a log that
  * would go further ends there, the open transaction uncommitted); tags
  * per descriptor are bounded by the block size; the overlay holds at most
- * one block per tag walked, so at most the journal's size.
+ * one block per tag walked, so at most the journal's size; revoke records
+ * take 16 bytes each while the walk lasts, at most (block size - 16) / 4
+ * per journal block.
  *
  * Not done: the v1 COMPAT_CHECKSUM (crc32 over the transaction) is not
  * verified, and fast-commit blocks are not replayed (their presence is

@@ -1114,14 +1114,24 @@ test_fsformat_replay__real_csum_v3_journal_matches_e2fsck (void)
   struct real r;
   struct fsf_jreplay jr;
   char cmds[512];
+  const uint8_t *p;
+  uint8_t *data;
+  size_t size;
 
   if (!real_setup (&r))
     return;
   snprintf (cmds, sizeof cmds,
             "jo -c\\njw -b 3000,3001,3002 %s\\njw -r 3001\\n"
-            "jw -b 3002,3005 /etc/services\\njc\\n", r.data);
+            "jw -b 3002,3005 %s\\njc\\n", r.data, r.data);
   real_journal (&r, cmds);
   real_compare (&r, &jr);
+  /* 3002 got the file's third block, then its first: the first stays. */
+  data = slurp (r.data, &size);
+  p = fsf_jreplay_lookup (&jr, 3002);
+  CU_ASSERT_FATAL (p != NULL && size >= 3 * r.bs);
+  CU_ASSERT_EQUAL (memcmp (p, data, r.bs), 0);
+  CU_ASSERT_NOT_EQUAL (memcmp (p, data + 2 * r.bs, r.bs), 0);
+  free (data);
   CU_ASSERT_TRUE (jr.jsb.feature_incompat & FSF_JINCOMPAT_CSUM_V3);
   CU_ASSERT_EQUAL (jr.transactions, 3);
   CU_ASSERT_EQUAL (jr.nblocks, 3);
