@@ -318,6 +318,22 @@ fsf_dx_entry_get (const uint8_t *buf, const struct fsf_dx_block *dx,
   e->block = fsf_le32 (p + 4);
 }
 
+int
+fsf_dx_blocks_in_range (const uint8_t *buf, const struct fsf_dx_block *dx,
+                        uint32_t nblocks)
+{
+  unsigned i;
+
+  for (i = 0; i < dx->count; i++) {
+    struct fsf_dx_entry e;
+
+    fsf_dx_entry_get (buf, dx, i, &e);
+    if (e.block >= nblocks)
+      return FSF_BAD_RANGE;
+  }
+  return 0;
+}
+
 /* Where the countlimit is, by the shape of the block's first entries
  * (ext2fs's __get_dx_countlimit), and where the tail is.
  */

@@ -178,6 +178,13 @@ extern void fsf_dx_entry_get (const uint8_t *buf,
                               const struct fsf_dx_block *dx, unsigned i,
                               struct fsf_dx_entry *e);
 
+/* Do all the entries of a decoded index block point inside a directory
+ * of nblocks blocks?  Returns 0 or FSF_BAD_RANGE.
+ */
+extern int fsf_dx_blocks_in_range (const uint8_t *buf,
+                                   const struct fsf_dx_block *dx,
+                                   uint32_t nblocks);
+
 /* The dx tail checksum of a root or node block.  Locates the countlimit
  * itself (as ext2fs_dx_csum); returns 0, FSF_BAD_TRUNCATED or
  * FSF_BAD_FIELD (not an index block, or no room for the tail).

@@ -434,6 +434,9 @@ test_dx__good_root_decodes (void)
   CU_ASSERT_EQUAL (e.hash, 0x2000);
   CU_ASSERT_EQUAL (e.block, 3);
   CU_ASSERT_TRUE (fsf_dx_csum_verify (&fmt, INO, GEN, blk, 4096));
+  /* Blocks 1..3: a directory of 4 blocks holds them, one of 3 does not. */
+  CU_ASSERT_EQUAL (fsf_dx_blocks_in_range (blk, &dx, 4), 0);
+  CU_ASSERT_EQUAL (fsf_dx_blocks_in_range (blk, &dx, 3), FSF_BAD_RANGE);
 
   /* Without metadata_csum the limit takes the tail's room too. */
   fmt_of (&fmt, 4096, false);
@@ -977,6 +980,7 @@ check_htree_image (const char *mkfs_opts, uint32_t want_levels)
                                              &im.fmt, &dx), 0);
   CU_ASSERT_EQUAL (dx.indirect_levels, want_levels);
   compare_root_with_debugfs (&im, root, &dx);
+  CU_ASSERT_EQUAL (fsf_dx_blocks_in_range (root, &dx, (uint32_t) nblocks), 0);
   check_dx_csum (&im, root);
 
   w.nm = &got;
@@ -1014,6 +1018,8 @@ check_htree_image (const char *mkfs_opts, uint32_t want_levels)
     CU_ASSERT_EQUAL_FATAL (fsf_dx_node_decode (node, im.sb.block_size,
                                                &im.fmt, &dn), 0);
     check_dx_csum (&im, node);
+    CU_ASSERT_EQUAL (fsf_dx_blocks_in_range (node, &dn, (uint32_t) nblocks),
+                     0);
     for (k = 0; k < dn.count; k++) {
       struct fsf_dx_entry le, ln;
 
@@ -1081,6 +1087,15 @@ test_dir__real_ext4_1k_two_levels (void)
   check_htree_image ("-t ext4 -b 1024 -O metadata_csum", 1);
 }
 
+/* 64 KiB blocks: the largest; ".." and the last leaf entries have
+ * rec_len near 65536, in the encoding's range.
+ */
+static void
+test_dir__real_ext4_64k (void)
+{
+  check_htree_image ("-t ext4 -b 65536 -O metadata_csum", 0);
+}
+
 static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__rec_len_encoding_at_64k),
   UNIT_TEST (test_dir__good_leaf_iterates_every_entry),
@@ -1104,6 +1119,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__real_ext4_4k_metadata_csum),
   UNIT_TEST (test_dir__real_ext4_4k_without_metadata_csum),
   UNIT_TEST (test_dir__real_ext4_1k_two_levels),
+  UNIT_TEST (test_dir__real_ext4_64k),
 };
 
 UNIT_MAIN ("fsformat/dir", tests)
