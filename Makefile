@@ -41,7 +41,7 @@ CLI_SRC    := $(wildcard scrub/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-MANPAGES   := docs/nbdkit-scrub-plugin.1
+MANPAGES   := docs/nbdkit-scrub-plugin.1 docs/nbdscrub.1
 
 .PHONY: all check unit-check integration-check serve install uninstall \
         bench deps clean fuzz
