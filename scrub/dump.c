@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "fsf.h"
 #include "blockmap.h"
+#include "dir.h"
 #include "extent.h"
 #include "fs.h"
 #include "journal.h"
@@ -333,6 +334,200 @@ run_block (void *opaque, uint32_t logical, uint64_t physical)
   return 0;
 }
 
+/* A name as JSON: as it is when it is UTF-8, else with \xNN for every
+ * byte outside printable ASCII (names are bytes, not text).
+ */
+static json_t *
+name_json (const uint8_t *name, size_t len)
+{
+  char esc[4 * 255 + 1], *q = esc;
+  json_t *j = json_stringn ((const char *) name, len);
+  size_t i;
+
+  if (j)
+    return j;
+  for (i = 0; i < len && i < 255; i++) {
+    if (name[i] >= 0x20 && name[i] < 0x7f)
+      *q++ = name[i];
+    else
+      q += sprintf (q, "\\x%02x", name[i]);
+  }
+  *q = '\0';
+  return json_string (esc);
+}
+
+/* Directory entries of one block, live ones only. */
+struct dirlist {
+  json_t *a;
+};
+
+static int
+add_dirent (const struct fsf_dirent *de, void *opaque)
+{
+  struct dirlist *l = opaque;
+  json_t *o;
+
+  if (de->inode == 0)
+    return 0;
+  o = json_object ();
+  json_object_set_new (o, "inode", json_integer (de->inode));
+  json_object_set_new (o, "name", name_json (de->name, de->name_len));
+  json_object_set_new (o, "file_type", json_integer (de->file_type));
+  json_array_append_new (l->a, o);
+  return 0;
+}
+
+/* The directory's blocks by logical number (0: a hole), from the runs. */
+static uint64_t *
+dir_block_map (const struct fsf_sb *sb, const struct fsf_inode *in,
+               json_t *runs, uint64_t *nblocks)
+{
+  uint64_t n = in->size / sb->block_size, *map;
+  size_t i;
+
+  /* A directory cannot be larger than the filesystem. */
+  if (n == 0 || n > sb->blocks_count)
+    return NULL;
+  map = calloc (n, sizeof *map);
+  for (i = 0; map && i < json_array_size (runs); i++) {
+    json_t *e = json_array_get (runs, i);
+    uint64_t l = json_integer_value (json_object_get (e, "logical"));
+    uint64_t p = json_integer_value (json_object_get (e, "physical"));
+    uint64_t k, len = json_integer_value (json_object_get (e, "length"));
+
+    for (k = 0; k < len && l + k < n; k++)
+      map[l + k] = p + k;
+  }
+  *nblocks = n;
+  return map;
+}
+
+/* htree: mark the index blocks (root, and up to two levels of nodes) so
+ * they are not read as leaves, and list the root's "." and "..".
+ */
+static void
+mark_dx_blocks (const struct fsf_fs *fs, const struct fsf_dir_fmt *fmt,
+                const uint64_t *map, uint64_t n, bool *is_index,
+                uint8_t *blk, struct dirlist *l)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  struct fsf_dx_block root, node;
+  struct fsf_dirent de;
+  unsigned i, j;
+
+  if (map[0] == 0
+      || fsf_read (&fs->src, blk, sb->block_size,
+                   map[0] * sb->block_size) != 0
+      || fsf_dx_root_decode (blk, sb->block_size, fmt, &root) != 0)
+    return;
+  is_index[0] = true;
+  if (fsf_dirent_decode (blk, sb->block_size, 0, sb->block_size, fmt,
+                         &de) == 0)
+    add_dirent (&de, l);
+  if (fsf_dirent_decode (blk, sb->block_size, 12, sb->block_size, fmt,
+                         &de) == 0)
+    add_dirent (&de, l);
+  if (root.indirect_levels == 0)
+    return;
+  {
+    uint32_t nodes[FSF_DIR_MAX_BLOCK / FSF_DX_ENTRY_SIZE];
+    unsigned nnodes = 0;
+
+    for (i = 0; i < root.count && nnodes < sizeof nodes / sizeof nodes[0];
+         i++) {
+      struct fsf_dx_entry e;
+
+      fsf_dx_entry_get (blk, &root, i, &e);
+      if (e.block < n)
+        nodes[nnodes++] = e.block;
+    }
+    for (i = 0; i < nnodes; i++) {
+      is_index[nodes[i]] = true;
+      if (root.indirect_levels < 2 || map[nodes[i]] == 0
+          || fsf_read (&fs->src, blk, sb->block_size,
+                       map[nodes[i]] * sb->block_size) != 0
+          || fsf_dx_node_decode (blk, sb->block_size, fmt, &node) != 0)
+        continue;
+      for (j = 0; j < node.count; j++) {
+        struct fsf_dx_entry e;
+
+        fsf_dx_entry_get (blk, &node, j, &e);
+        if (e.block < n)
+          is_index[e.block] = true;
+      }
+    }
+  }
+}
+
+/* Every block of a directory, in logical order, read through the
+ * replayed view; the first bad block is reported, the rest still listed.
+ */
+static void
+list_dir (const struct fsf_fs *fs, const struct fsf_inode *in, json_t *runs,
+          json_t *o)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  uint8_t *blk = malloc (sb->block_size);
+  struct dirlist l = { json_array () };
+  struct fsf_dir_fmt fmt;
+  uint64_t n = 0, k, *map = dir_block_map (sb, in, runs, &n);
+  bool reported = false, *is_index = calloc (n ? n : 1, sizeof *is_index);
+
+  fsf_dir_fmt_init (&fmt, sb);
+  if (blk && map && is_index && (in->flags & FSF_INDEX_FL)
+      && fsf_has_compat (sb, FSF_COMPAT_DIR_INDEX))
+    mark_dx_blocks (fs, &fmt, map, n, is_index, blk, &l);
+  for (k = 0; blk && map && is_index && k < n; k++) {
+    uint32_t bad_off = 0;
+    int r;
+
+    if (map[k] == 0 || is_index[k])
+      continue;
+    r = fsf_read (&fs->src, blk, sb->block_size, map[k] * sb->block_size);
+    if (r == 0)
+      r = fsf_dir_block_iterate (blk, sb->block_size, &fmt, add_dirent,
+                                 &l, &bad_off);
+    if (r != 0 && !reported) {
+      char msg[128];
+
+      snprintf (msg, sizeof msg, "block %" PRIu64 " offset %" PRIu32
+                ": %s", map[k], bad_off,
+                r < 0 ? strerror (-r) : fsf_bad_name (r));
+      json_object_set_new (o, "dir_error", json_string (msg));
+      reported = true;
+    }
+  }
+  free (blk);
+  free (map);
+  free (is_index);
+  json_object_set_new (o, "entries", l.a);
+}
+
+/* A symlink's target: in i_block when fast, else in its first block. */
+static void
+link_target (const struct fsf_fs *fs, const struct fsf_inode *in,
+             json_t *runs, json_t *o)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  uint8_t *blk;
+  uint64_t p;
+
+  if (fsf_inode_is_fast_symlink (sb, in)) {
+    if (in->size < FSF_I_BLOCK_SIZE)
+      json_object_set_new (o, "target", name_json (in->i_block, in->size));
+    return;
+  }
+  if (json_array_size (runs) == 0 || in->size >= sb->block_size)
+    return;
+  p = json_integer_value (json_object_get (json_array_get (runs, 0),
+                                           "physical"));
+  blk = malloc (sb->block_size);
+  if (blk && fsf_read (&fs->src, blk, sb->block_size,
+                       p * sb->block_size) == 0)
+    json_object_set_new (o, "target", name_json (blk, in->size));
+  free (blk);
+}
+
 static json_t *
 itime (const struct fsf_itime *t)
 {
@@ -396,6 +591,10 @@ dump_inode (const struct fsf_fs *fs, uint32_t ino, json_t *doc)
   if (r != 0)
     json_object_set_new (o, "map_error",
                          json_string (r < 0 ? strerror (-r) : fsf_bad_name (r)));
+  if (fsf_inode_ftype (in.mode) == FSF_FT_DIR)
+    list_dir (fs, &in, runs.a, o);
+  else if (fsf_inode_ftype (in.mode) == FSF_FT_SYMLINK)
+    link_target (fs, &in, runs.a, o);
   if (doc) {
     json_object_set_new (doc, "inode", o);
     return 0;
@@ -429,6 +628,25 @@ dump_inode (const struct fsf_fs *fs, uint32_t ino, json_t *doc)
   }
   if (r != 0)
     printf ("Block map: %s\n", r < 0 ? strerror (-r) : fsf_bad_name (r));
+  if (json_object_get (o, "target"))
+    printf ("Link target: \"%s\"\n",
+            json_string_value (json_object_get (o, "target")));
+  if (json_object_get (o, "entries")) {
+    json_t *ents = json_object_get (o, "entries");
+    size_t i;
+
+    printf ("Entries:\n");
+    for (i = 0; i < json_array_size (ents); i++) {
+      json_t *e = json_array_get (ents, i);
+
+      printf ("  %10" JSON_INTEGER_FORMAT "  %s\n",
+              json_integer_value (json_object_get (e, "inode")),
+              json_string_value (json_object_get (e, "name")));
+    }
+  }
+  if (json_object_get (o, "dir_error"))
+    printf ("Directory: %s\n",
+            json_string_value (json_object_get (o, "dir_error")));
   json_decref (o);
   return 0;
 }

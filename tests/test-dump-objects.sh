@@ -2,7 +2,9 @@
 # nbdscrub dump --groups and --inode N agree with dumpe2fs and debugfs:
 # every group's bitmap and inode-table locations, free counts and
 # checksum; regular files, directories, symlinks and their block maps
-# (extents on ext4, indirect maps on ext3) as debugfs stat shows them.
+# (extents on ext4, indirect maps on ext3) as debugfs stat shows them;
+# directory entries (linear and htree, made by e2fsck -fD) as debugfs
+# ls -p lists them; symlink targets, fast and slow.
 . "$(dirname "$0")/functions.sh"
 
 requires debugfs -V
@@ -15,7 +17,10 @@ echo small >"$tree/dir/small"
 ln -s big "$tree/fastlink"
 ln -s "$(printf '%0100d' 0)" "$tree/slowlink"
 i=0
-while [ $i -lt 200 ]; do echo $i >"$tree/dir/sub/f$i"; i=$((i + 1)); done
+while [ $i -lt 6000 ]; do
+    echo $i >"$tree/dir/sub/a-file-name-long-enough-to-fill-index-blocks-$i"
+    i=$((i + 1))
+done
 
 for kind in "-t ext4" "-t ext4 -b 1024" "-t ext3" "-t ext4 -O ^metadata_csum,uninit_bg"; do
     img=$tmp/img
@@ -23,6 +28,10 @@ for kind in "-t ext4" "-t ext4 -b 1024" "-t ext3" "-t ext4 -O ^metadata_csum,uni
     truncate -s 128M "$img"
     # shellcheck disable=SC2086
     mke2fs -q -F $kind -d "$tree" "$img" 2>/dev/null
+    # Index the large directory (htree), as the kernel would.
+    e2fsck -fyD "$img" >/dev/null 2>&1 || true
+    debugfs -R "htree /dir/sub" "$img" 2>/dev/null |
+        awk '/Indirect levels/ { print "    htree indirect levels:", $3 }'
     "$nbdscrub" dump --json --groups "$img" >"$tmp/groups.json"
     dumpe2fs "$img" >"$tmp/dumpe2fs.txt" 2>/dev/null
     python3 - "$tmp/groups.json" "$tmp/dumpe2fs.txt" "$kind" <<'PY'
@@ -53,7 +62,10 @@ PY
               awk '/^Inode:/ { print $2; exit }')
         "$nbdscrub" dump --json --inode "$ino" "$img" >"$tmp/inode.json"
         debugfs -R "stat <$ino>" "$img" >"$tmp/stat.txt" 2>/dev/null
-        python3 - "$tmp/inode.json" "$tmp/stat.txt" "$kind $path" <<'PY'
+        debugfs -R "ls -p <$ino>" "$img" >"$tmp/ls.txt" 2>/dev/null || true
+        debugfs -R "cat <$ino>" "$img" >"$tmp/cat.txt" 2>/dev/null || true
+        python3 - "$tmp/inode.json" "$tmp/stat.txt" "$kind $path" \
+            "$tmp/ls.txt" "$tmp/cat.txt" <<'PY'
 import json, re, sys
 ino = json.load(open(sys.argv[1]))["inode"]
 stat = open(sys.argv[2]).read()
@@ -79,6 +91,19 @@ got = [(e["logical"], e["physical"], e["length"]) for e in ino["extents"]]
 def expand(runs):
     return sorted((l + i, p + i) for l, p, n in runs for i in range(n))
 assert expand(got) == expand(want), (what, got[:5], want[:5])
+ls, cat = open(sys.argv[4]).read(), open(sys.argv[5], "rb").read()
+if ino["type"] == "directory":
+    # debugfs also prints the fake entries of htree index nodes (inode 0)
+    want = sorted((int(l.split("/")[1]), l.split("/")[5])
+                  for l in ls.splitlines()
+                  if l.startswith("/") and l.split("/")[1] != "0")
+    got = sorted((e["inode"], e["name"]) for e in ino["entries"])
+    assert got == want, (what, len(got), len(want), got[:3], want[:3])
+    assert "dir_error" not in ino, (what, ino["dir_error"])
+if ino["type"] == "symlink":
+    m = re.search(r'Fast link dest: "(.*)"', stat)
+    target = m.group(1) if m else cat.decode()
+    assert ino["target"] == target, (what, ino.get("target"), target)
 PY
     done
     echo "groups and inodes agree with dumpe2fs and debugfs: mke2fs $kind"
