@@ -392,20 +392,6 @@ static const char tree[] =
   "ln small hard; mkfifo fifo; chmod 4751 big; "
   "truncate -s 5G sparse; ";
 
-/* Read and decode the inode debugfs says path is. */
-static bool
-read_inode (const struct fsf_image *img, const char *path, uint32_t *n,
-            uint8_t *buf, struct fsf_inode *ino)
-{
-  uint64_t off;
-
-  if (!fsf_image_imap (img, path, n, &off))
-    return false;
-  if (fsf_read (&img->src, buf, img->sb.inode_size, off) != 0)
-    return false;
-  return fsf_inode_decode (buf, img->sb.inode_size, &img->sb, ino) == 0;
-}
-
 /* Our decode against debugfs stat, for one path. */
 static void
 compare_with_stat (const struct fsf_image *img, const char *path,
@@ -417,7 +403,7 @@ compare_with_stat (const struct fsf_image *img, const char *path,
   char req[256], *st;
   unsigned long long v;
 
-  if (!read_inode (img, path, &n, buf, &ino)) {
+  if (!fsf_image_inode (img, path, &n, buf, &ino)) {
     CU_FAIL ("cannot read the inode");
     return;
   }
