@@ -797,6 +797,52 @@ test_fsformat_replay__out_of_range_tag (void)
   fsf_jreplay_free (&jr);
 }
 
+/* Random logs whose blocks mostly look like journal blocks of nearby
+ * tids: recovery ends with 0 or a fsf_bad, never a crash (ASan watches),
+ * and reads a bounded number of blocks.
+ */
+static void
+test_fsformat_replay__random_logs_are_survived (void)
+{
+  static const uint32_t features[] = {
+    V3_64, FSF_JINCOMPAT_REVOKE, FSF_JINCOMPAT_REVOKE | FSF_JINCOMPAT_64BIT,
+    FSF_JINCOMPAT_CSUM_V2, V3_64 | FSF_JINCOMPAT_ASYNC_COMMIT,
+  };
+  static struct tj t;
+  struct fsf_jreplay jr;
+  unsigned round, j, i;
+
+  srand (42);
+  for (round = 0; round < 300; round++) {
+    int r;
+
+    tj_init (&t, features[round % 5], 1 + rand () % (JLEN - 1), 100);
+    for (j = 1; j < JLEN; j++) {
+      uint8_t *b = jblk (&t, j);
+
+      for (i = 0; i < BS; i++)
+        b[i] = (uint8_t) (rand () % 4 ? rand () % 16 : rand ());
+      if (rand () % 4 == 0)
+        continue;
+      put_header (b, 1 + rand () % 6, 100 + rand () % 4);
+      if (rand () % 2)
+        fsf_put_be32 (b + 12, rand () % 64);          /* r_count */
+      if (rand () % 2)
+        fsf_jtail_csum_set (&t.jsb, b);
+      if (fsf_be32 (b + 4) == FSF_JBT_COMMIT && rand () % 2)
+        fsf_jcommit_csum_set (&t.jsb, b);
+    }
+    r = tj_replay (&t, &jr);
+    CU_ASSERT (r >= 0);
+    CU_ASSERT (t.reads <= 3 * JLEN);
+    if (r == 0) {
+      CU_ASSERT (jr.nblocks <= JLEN);
+      CU_ASSERT (jr.blocks_walked <= JLEN);
+      fsf_jreplay_free (&jr);
+    }
+  }
+}
+
 /* --- the overlay source ------------------------------------------------ */
 
 static void
@@ -959,16 +1005,18 @@ slurp (const char *path, size_t *size)
 }
 
 /* Bytes e2fsck rewrites after recovery and we do not: the superblock's
- * s_state (e2fsck marks errors when the journal was corrupt), the
- * needs_recovery bit, s_kbytes_written and checksum; the journal
- * superblock's s_sequence, s_start and checksum.
+ * s_wtime (when the second turned since debugfs wrote it), s_state
+ * (e2fsck marks errors when the journal was corrupt), the needs_recovery
+ * bit, s_kbytes_written and checksum; the journal superblock's
+ * s_sequence, s_start and checksum.
  */
 static bool
 masked (const struct real *r, uint64_t off)
 {
   static const struct {
     unsigned at, len;
-  } fs_sb[] = { { 0x3a, 2 }, { 0x60, 4 }, { 0x178, 8 }, { 0x3fc, 4 } },
+  } fs_sb[] = { { 0x30, 4 }, { 0x3a, 2 }, { 0x60, 4 }, { 0x178, 8 },
+                { 0x274, 1 }, { 0x3fc, 4 } },
     j_sb[] = { { 0x18, 8 }, { 0xfc, 4 } };
   uint64_t jsb = r->jmap[0] * r->bs;
   size_t i;
@@ -1276,6 +1324,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__endless_log_is_bounded),
   UNIT_TEST (test_fsformat_replay__huge_revoke_count),
   UNIT_TEST (test_fsformat_replay__bad_superblock_checksum_refuses),
+  UNIT_TEST (test_fsformat_replay__random_logs_are_survived),
   UNIT_TEST (test_fsformat_replay__out_of_range_tag),
   UNIT_TEST (test_fsformat_replay__source_combines_overlay_and_base),
   UNIT_TEST (test_fsformat_replay__real_journal_matches_e2fsck),
