@@ -570,6 +570,32 @@ test_fsformat_replay__async_commit_bad_checksum (void)
   fsf_jreplay_free (&jr);
 }
 
+/* A commit block failing its checksum with a commit time older than the
+ * previous transaction's: a stale block, the log ends quietly.
+ */
+static void
+test_fsformat_replay__stale_bad_commit_ends_quietly (void)
+{
+  static struct tj t;
+  struct fsf_jreplay jr;
+  uint64_t a[1] = { 60 }, b[1] = { 61 };
+  uint32_t cj;
+
+  fill_blocks ();
+  tj_init (&t, V3_64 | FSF_JINCOMPAT_ASYNC_COMMIT, 1, 1);
+  tj_desc (&t, 1, a, blocks);
+  tj_commit (&t);
+  tj_desc (&t, 1, b, blocks + 1);
+  t.time = 5;
+  cj = tj_commit (&t);
+  jblk (&t, cj)[0x40] ^= 1;
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.stop, FSF_JSTOP_STALE);
+  CU_ASSERT_EQUAL (jr.transactions, 1);
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 61));
+  fsf_jreplay_free (&jr);
+}
+
 static void
 test_fsformat_replay__uncommitted_tail_is_ignored (void)
 {
@@ -925,12 +951,12 @@ real_bmap (void *opaque, uint64_t jblock, uint64_t *fsblock)
   return 0;
 }
 
-/* A fresh 64 MiB ext4 image and 4 blocks of random data, in a new
- * directory.  Returns false (and the test passes as skipped) without
- * the tools.
+/* A fresh 64 MiB ext4 image (made with mkfs_opts) and 16 KiB of random
+ * data, in a new directory.  Returns false (and the test passes as
+ * skipped) without the tools.
  */
 static bool
-real_setup (struct real *r)
+real_setup (struct real *r, const char *mkfs_opts)
 {
   memset (r, 0, sizeof *r);
   if (!have_tools ()) {
@@ -942,8 +968,8 @@ real_setup (struct real *r)
   snprintf (r->img, sizeof r->img, "%s/img", r->dir);
   snprintf (r->copy, sizeof r->copy, "%s/copy", r->dir);
   snprintf (r->data, sizeof r->data, "%s/data", r->dir);
-  CU_ASSERT_EQUAL_FATAL (run ("mke2fs -q -F -t ext4 %s 64M >/dev/null 2>&1",
-                              r->img), 0);
+  CU_ASSERT_EQUAL_FATAL (run ("mke2fs -q -F -t ext4 %s %s 64M "
+                              ">/dev/null 2>&1", mkfs_opts, r->img), 0);
   CU_ASSERT_EQUAL_FATAL (run ("head -c 16384 /dev/urandom > %s", r->data),
                          0);
   return true;
@@ -1135,7 +1161,7 @@ test_fsformat_replay__real_journal_matches_e2fsck (void)
   struct fsf_jreplay jr;
   char cmds[512];
 
-  if (!real_setup (&r))
+  if (!real_setup (&r, ""))
     return;
   snprintf (cmds, sizeof cmds,
             "jo\\njw -b 3000,3001 %s\\njw -r 3001\\njw -b 4000 %s\\njc\\n",
@@ -1148,6 +1174,33 @@ test_fsformat_replay__real_journal_matches_e2fsck (void)
   CU_ASSERT_EQUAL (jr.nblocks, 2);
   CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3000));
   CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 3001));
+  check_logdump (&r, &jr);
+  fsf_jreplay_free (&jr);
+  real_teardown (&r);
+}
+
+/* Without 64bit: 8-byte tags and 32-bit revoke records. */
+static void
+test_fsformat_replay__real_32bit_journal_matches_e2fsck (void)
+{
+  struct real r;
+  struct fsf_jreplay jr;
+  char cmds[512];
+
+  if (!real_setup (&r, "-O ^64bit"))
+    return;
+  snprintf (cmds, sizeof cmds,
+            "jo\\njw -b 3000,3001,3002 %s\\njw -r 3000,3002\\n"
+            "jw -b 3002 %s\\njc\\n", r.data, r.data);
+  real_journal (&r, cmds);
+  real_compare (&r, &jr);
+  CU_ASSERT_FALSE (jr.jsb.feature_incompat & FSF_JINCOMPAT_64BIT);
+  CU_ASSERT_EQUAL (jr.jsb.tag_bytes, 8);
+  CU_ASSERT_EQUAL (jr.transactions, 3);
+  CU_ASSERT_EQUAL (jr.nr_revokes, 2);
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 3000));
+  CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3001));
+  CU_ASSERT_PTR_NOT_NULL (fsf_jreplay_lookup (&jr, 3002));
   check_logdump (&r, &jr);
   fsf_jreplay_free (&jr);
   real_teardown (&r);
@@ -1166,7 +1219,7 @@ test_fsformat_replay__real_csum_v3_journal_matches_e2fsck (void)
   uint8_t *data;
   size_t size;
 
-  if (!real_setup (&r))
+  if (!real_setup (&r, ""))
     return;
   snprintf (cmds, sizeof cmds,
             "jo -c\\njw -b 3000,3001,3002 %s\\njw -r 3001\\n"
@@ -1201,7 +1254,7 @@ test_fsformat_replay__real_bad_commit_matches_e2fsck (void)
   char cmds[512];
   int fd;
 
-  if (!real_setup (&r))
+  if (!real_setup (&r, ""))
     return;
   snprintf (cmds, sizeof cmds,
             "jo -c\\njw -b 3000 %s\\njw -b 3001 %s\\njw -b 3002 %s\\njc\\n",
@@ -1254,7 +1307,7 @@ test_fsformat_replay__real_wrapped_journal_matches_e2fsck (void)
   uint32_t n = 12, j, start;
   int fd;
 
-  if (!real_setup (&r))
+  if (!real_setup (&r, ""))
     return;
   snprintf (cmds, sizeof cmds,
             "jo -c\\njw -b 3000,3001 %s\\njw -r 3001\\njw -b 3003 %s\\n"
@@ -1315,6 +1368,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__wraps_around_to_s_first),
   UNIT_TEST (test_fsformat_replay__bad_commit_checksum_stops_replay),
   UNIT_TEST (test_fsformat_replay__async_commit_bad_checksum),
+  UNIT_TEST (test_fsformat_replay__stale_bad_commit_ends_quietly),
   UNIT_TEST (test_fsformat_replay__uncommitted_tail_is_ignored),
   UNIT_TEST (test_fsformat_replay__stale_sequence_ends_the_log),
   UNIT_TEST (test_fsformat_replay__bad_tag_checksum_skips_the_block),
@@ -1328,6 +1382,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__out_of_range_tag),
   UNIT_TEST (test_fsformat_replay__source_combines_overlay_and_base),
   UNIT_TEST (test_fsformat_replay__real_journal_matches_e2fsck),
+  UNIT_TEST (test_fsformat_replay__real_32bit_journal_matches_e2fsck),
   UNIT_TEST (test_fsformat_replay__real_csum_v3_journal_matches_e2fsck),
   UNIT_TEST (test_fsformat_replay__real_bad_commit_matches_e2fsck),
   UNIT_TEST (test_fsformat_replay__real_wrapped_journal_matches_e2fsck),
