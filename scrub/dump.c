@@ -29,6 +29,7 @@
 #include "extent.h"
 #include "fs.h"
 #include "journal.h"
+#include "orphan.h"
 #include "super.h"
 
 struct dump_opts {
@@ -213,6 +214,78 @@ sb_print (const struct fsf_sb *sb, bool csum_ok)
   if (fsf_has_metadata_csum (sb))
     printf ("Checksum:                 0x%08" PRIx32 " (%s)\n", sb->checksum,
             csum_ok ? "ok" : "BAD");
+}
+
+/* Orphans: the s_last_orphan list and the orphan file, at most
+ * DUMP_MAX_ORPHANS of them listed.
+ */
+#define DUMP_MAX_ORPHANS 65536
+
+struct orphans {
+  json_t *a;
+  json_t *bad;
+};
+
+static int
+add_orphan (void *opaque, uint32_t ino)
+{
+  struct orphans *o = opaque;
+
+  if (json_array_size (o->a) < DUMP_MAX_ORPHANS)
+    json_array_append_new (o->a, json_integer (ino));
+  return 0;
+}
+
+static int
+bad_orphan_block (void *opaque, uint32_t logical, int why)
+{
+  struct orphans *o = opaque;
+  char msg[96];
+
+  snprintf (msg, sizeof msg, "orphan file block %" PRIu32 ": %s", logical,
+            fsf_bad_name (why));
+  json_array_append_new (o->bad, json_string (msg));
+  return 0;
+}
+
+static json_t *
+orphans_json (const struct fsf_fs *fs)
+{
+  struct orphans o = { json_array (), json_array () };
+  json_t *obj = json_object ();
+  int r;
+
+  r = fsf_orphan_list_walk (fs, add_orphan, &o);
+  if (r != 0)
+    json_array_append_new (o.bad, json_string (r < 0 ? strerror (-r)
+                                               : fsf_bad_name (r)));
+  if (fsf_has_compat (&fs->sb, FSF_COMPAT_ORPHAN_FILE)
+      && fs->sb.orphan_file_inum) {
+    r = fsf_orphan_file_walk (fs, add_orphan, bad_orphan_block, &o);
+    if (r != 0)
+      json_array_append_new (o.bad, json_string (r < 0 ? strerror (-r)
+                                                 : fsf_bad_name (r)));
+  }
+  json_object_set_new (obj, "inodes", o.a);
+  json_object_set_new (obj, "errors", o.bad);
+  return obj;
+}
+
+static void
+orphans_print (const struct fsf_fs *fs)
+{
+  json_t *o = orphans_json (fs), *a = json_object_get (o, "inodes"),
+    *bad = json_object_get (o, "errors");
+  size_t i;
+
+  printf ("Orphan inodes:           ");
+  for (i = 0; i < json_array_size (a); i++)
+    printf (" %" JSON_INTEGER_FORMAT, json_integer_value (json_array_get (a, i)));
+  printf ("%s\n", json_array_size (a) ? "" : " none");
+  for (i = 0; i < json_array_size (bad); i++)
+    printf ("Orphans:                  %s\n",
+            json_string_value (json_array_get (bad, i)));
+  json_decref (o);
 }
 
 /* --groups: one row per group descriptor. */
@@ -814,6 +887,7 @@ cli_dump (int argc, char **argv)
     json_object_set_new (doc, "needs_recovery",
                          json_boolean (fs.needs_recovery));
     json_object_set_new (doc, "replayed", json_boolean (fs.replayed));
+    json_object_set_new (doc, "orphans", orphans_json (&fs));
     if ((o.groups && dump_groups (&fs, doc) == -1)
         || (o.inode && dump_inode (&fs, o.inode, doc) == -1)
         || (o.journal && dump_journal (&fs, doc) == -1))
@@ -824,6 +898,7 @@ cli_dump (int argc, char **argv)
   }
   else {
     sb_print (&fs.sb, csum_ok);
+    orphans_print (&fs);
     if (fs.replayed)
       printf ("Journal:                  replayed in memory (%" PRIu32
               " transaction(s)); the image is unchanged\n",

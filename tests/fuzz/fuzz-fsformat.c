@@ -19,6 +19,7 @@
 #include "fs.h"
 #include "fsf.h"
 #include "journal.h"
+#include "orphan.h"
 #include "super.h"
 #include "xattr.h"
 
@@ -80,6 +81,14 @@ static int
 count_dirent (const struct fsf_dirent *de, void *opaque)
 {
   (void) de;
+  ++*(uint64_t *) opaque;
+  return 0;
+}
+
+static int
+count_orphan (void *opaque, uint32_t ino)
+{
+  (void) ino;
   ++*(uint64_t *) opaque;
   return 0;
 }
@@ -149,6 +158,9 @@ fuzz_fs (const struct fsf_source *src)
     }
   }
   fsf_fs_journal_sb (&fs, &jsb);
+  fsf_orphan_list_walk (&fs, count_orphan, &n);
+  if (fs.sb.orphan_file_inum)
+    fsf_orphan_file_walk (&fs, count_orphan, NULL, &n);
   fsf_fs_close (&fs);
 }
 
