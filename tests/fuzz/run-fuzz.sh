@@ -4,7 +4,9 @@
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run-fuzz.sh build/fuzz/fuzz-fsformat
 #
-# The seeds are the first 256 KiB of small images of each kind; the
+# The seeds are the first 256 KiB of small images of each kind, and whole
+# 3 MiB images whose journal holds committed transactions still to be
+# replayed (debugfs jo/jw/jc), so the fuzzer starts from real logs; the
 # corpus the fuzzer grows is kept in build/fuzz/corpus between runs.
 # Exits non-zero on any crash, leak, timeout or out-of-memory.
 set -eu
@@ -32,8 +34,24 @@ if [ -z "$(ls "$seeds")" ]; then
         head -c 256K "$tmp/img" >"$seeds/seed$n"
         rm -f "$tmp/img"
     done
+    for recipe in "-t ext4 -b 1024 -J size=1" \
+                  "-t ext4 -b 1024 -J size=1 -O ^metadata_csum" \
+                  "-t ext3 -b 1024 -J size=1"; do
+        n=$((n + 1))
+        truncate -s 3M "$tmp/img"
+        # shellcheck disable=SC2086
+        mke2fs -q -F -d "$tmp/tree" $recipe "$tmp/img" 2>/dev/null
+        # Two transactions: a copy of the root directory's first inode-
+        # table block, and of block 1 (the superblock), both committed.
+        dd if="$tmp/img" of="$tmp/blk" bs=1024 skip=1 count=1 status=none
+        printf 'jo\njw -b 1 %s\njc\njo\njw -b 2 %s\njc\n' \
+            "$tmp/blk" "$tmp/blk" >"$tmp/cmds"
+        debugfs -w -f "$tmp/cmds" "$tmp/img" >/dev/null 2>&1
+        cp "$tmp/img" "$seeds/seed$n"
+        rm -f "$tmp/img"
+    done
 fi
 
 # -rss_limit_mb and -timeout make runaway allocations and hangs failures.
 "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-    -max_len=262144 -print_final_stats=1 "$corpus" "$seeds"
+    -max_len=3145728 -print_final_stats=1 "$corpus" "$seeds"
