@@ -8,7 +8,10 @@
 #define CRC32C_POLY 0x82F63B78u
 #define CRC16_POLY 0xA001u
 
+#define CRC32_BE_POLY 0x04C11DB7u
+
 static uint32_t crc32c_table[8][256];
+static uint32_t crc32_be_table[256];
 static uint16_t crc16_table[256];
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
@@ -27,6 +30,13 @@ make_tables (void)
     }
     crc32c_table[0][i] = c;
     crc16_table[i] = d;
+  }
+  for (i = 0; i < 256; i++) {
+    uint32_t c = (uint32_t) i << 24;
+
+    for (k = 0; k < 8; k++)
+      c = c & 0x80000000u ? (c << 1) ^ CRC32_BE_POLY : c << 1;
+    crc32_be_table[i] = c;
   }
   /* Slicing by 8: table[j][i] is the CRC of byte i followed by j zeroes. */
   for (i = 0; i < 256; i++)
@@ -115,6 +125,17 @@ fsf_crc32c (uint32_t crc, const void *buf, size_t len)
   return fsf_crc32c_sw (crc, buf, len);
 }
 #endif
+
+uint32_t
+fsf_crc32_be (uint32_t crc, const void *buf, size_t len)
+{
+  const uint8_t *p = buf;
+
+  pthread_once (&tables_once, make_tables);
+  while (len-- > 0)
+    crc = (crc << 8) ^ crc32_be_table[(crc >> 24) ^ *p++];
+  return crc;
+}
 
 uint16_t
 fsf_crc16 (uint16_t crc, const void *buf, size_t len)

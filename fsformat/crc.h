@@ -20,6 +20,13 @@
 #include <stdint.h>
 
 extern uint32_t fsf_crc32c (uint32_t crc, const void *buf, size_t len);
+
+/* The big-endian CRC-32 (polynomial 0x04C11DB7, most significant bit
+ * first, the caller's initial value, no inversion): the kernel's crc32_be,
+ * used by jbd2's old transaction checksums (compat journal_checksum).
+ * fsf_crc32_be (~0, "123456789", 9) == 0x0376E6E7 (CRC-32/MPEG-2).
+ */
+extern uint32_t fsf_crc32_be (uint32_t crc, const void *buf, size_t len);
 extern uint16_t fsf_crc16 (uint16_t crc, const void *buf, size_t len);
 
 /* The table-driven path alone, for tests and benchmarks. */

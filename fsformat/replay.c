@@ -7,6 +7,7 @@
 #include "bytes.h"
 #include "fsf.h"
 #include "journal.h"
+#include "crc.h"
 #include "replay.h"
 
 /* One tag of the log: fsblock's new content is journal block jblock. */
@@ -143,6 +144,20 @@ note_revokes (struct walk *w, const uint8_t *buf, uint32_t tid)
   return 0;
 }
 
+/* The v1 commit checksum: h_chksum_type (0x0c), h_chksum_size (0x0d) and
+ * h_chksum[0] (0x10).  A crc32 of 4 bytes that matches the sum, or no
+ * checksum at all (type, size and value 0), as the kernel accepts.
+ */
+static bool
+v1_commit_ok (const uint8_t *commit, uint32_t crc32_sum)
+{
+  uint32_t found = fsf_be32 (commit + 0x10);
+
+  if (commit[0x0c] == 1 && commit[0x0d] == 4)
+    return found == crc32_sum;
+  return commit[0x0c] == 0 && commit[0x0d] == 0 && found == 0;
+}
+
 /* Pass 1, the kernel's PASS_SCAN: find where the committed log ends,
  * noting tags and revoke records on the way.  Returns 0 or an error.
  */
@@ -151,8 +166,12 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
 {
   const struct fsf_jsb *jsb = w->jsb;
   bool async = jsb->feature_incompat & FSF_JINCOMPAT_ASYNC_COMMIT;
+  /* compat journal_checksum (the v1 scheme): a crc32_be over each
+   * transaction's descriptor and data blocks, checked at its commit.
+   */
+  bool v1 = jsb->feature_compat & FSF_JCOMPAT_CHECKSUM;
   uint64_t next = jsb->start, walked = 0, last_time = 0;
-  uint32_t tid = jsb->sequence, end = 0;
+  uint32_t tid = jsb->sequence, end = 0, crc32_sum = ~0U;
   bool end_set = false, need_check = false;
   struct fsf_jhdr h;
   int r;
@@ -188,9 +207,22 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
       if (!fsf_jtail_csum_verify (jsb, buf))
         need_check = true;
       n = fsf_jdesc_count_tags (jsb, buf);
+      if (v1 && !need_check && !end_set)
+        crc32_sum = fsf_crc32_be (crc32_sum, buf, w->bs);
       r = note_tags (w, buf, next, tid, walked);
       if (r)
         return r;
+      if (v1 && !need_check && !end_set) {
+        uint32_t i;
+
+        /* n is bounded by the tags a block holds. */
+        for (i = 0; i < n; i++) {
+          r = read_jblock (w, advance (w, next, i), buf);
+          if (r)
+            return r;
+          crc32_sum = fsf_crc32_be (crc32_sum, buf, w->bs);
+        }
+      }
       walked += n;
       next = advance (w, next, n);
       continue;
@@ -203,7 +235,16 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
         jr->stop = FSF_JSTOP_STALE;
         goto done;
       }
-      if (!fsf_jcommit_csum_verify (jsb, buf)) {
+      if (v1 && end_set) {
+        /* An earlier commit failed under async_commit: the kernel
+         * stops here.
+         */
+        jr->stop = FSF_JSTOP_COMMIT_CSUM;
+        goto done;
+      }
+      if (!fsf_jcommit_csum_verify (jsb, buf)
+          || (v1 && !v1_commit_ok (buf, crc32_sum))) {
+        crc32_sum = ~0U;
         if (commit_time < last_time) {
           jr->stop = FSF_JSTOP_STALE;
           goto done;
@@ -215,6 +256,7 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
           goto done;
         }
       }
+      crc32_sum = ~0U;
       last_time = commit_time;
       tid++;
       continue;

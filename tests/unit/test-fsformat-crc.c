@@ -15,6 +15,10 @@ test_crc__check_values (void)
   CU_ASSERT_EQUAL (~fsf_crc32c (~0U, "123456789", 9), 0xE3069283);
   CU_ASSERT_EQUAL (~fsf_crc32c_sw (~0U, "123456789", 9), 0xE3069283);
   CU_ASSERT_EQUAL (fsf_crc16 (0, "123456789", 9), 0xBB3D);
+  /* CRC-32/MPEG-2: the big-endian CRC-32 from ~0, no final inversion. */
+  CU_ASSERT_EQUAL (fsf_crc32_be (~0U, "123456789", 9), 0x0376E6E7);
+  CU_ASSERT_EQUAL (fsf_crc32_be (fsf_crc32_be (~0U, "1234", 4), "56789", 5),
+                   0x0376E6E7);
 }
 
 /* RFC 3720 (iSCSI) B.4 test patterns: 32 bytes of zeroes, of ones, and an

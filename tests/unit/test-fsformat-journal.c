@@ -540,6 +540,91 @@ test_fsformat_replay__bad_commit_checksum_stops_replay (void)
   fsf_jreplay_free (&jr);
 }
 
+/* compat journal_checksum (v1): write the transaction checksum, a
+ * crc32_be over the descriptor dj and the n data blocks after it, into
+ * commit block cj.
+ */
+static void
+set_v1_sum (struct tj *t, uint32_t dj, unsigned n, uint32_t cj)
+{
+  uint8_t *c = jblk (t, cj);
+  uint32_t sum = fsf_crc32_be (~0U, jblk (t, dj), BS);
+  unsigned i;
+
+  for (i = 0; i < n; i++)
+    sum = fsf_crc32_be (sum, jblk (t, dj + 1 + i), BS);
+  c[0x0c] = 1;                /* JBD2_CRC32_CHKSUM */
+  c[0x0d] = 4;                /* JBD2_CRC32_CHKSUM_SIZE */
+  fsf_put_be32 (c + 0x10, sum);
+}
+
+static void
+v1_journal (struct tj *t, uint32_t *dj2, uint32_t *cj2)
+{
+  static const uint64_t a[2] = { 40, 41 }, b[1] = { 42 };
+  uint32_t dj, cj;
+
+  fill_blocks ();
+  tj_init (t, 0, 1, 1);
+  fsf_put_be32 (jblk (t, 0) + 0x24, FSF_JCOMPAT_CHECKSUM);
+  CU_ASSERT_EQUAL_FATAL (fsf_jsb_decode (jblk (t, 0), BS, &t->jsb), 0);
+  dj = tj_desc (t, 2, a, blocks);
+  cj = tj_commit (t);
+  set_v1_sum (t, dj, 2, cj);
+  *dj2 = tj_desc (t, 1, b, blocks + 2);
+  *cj2 = tj_commit (t);
+  set_v1_sum (t, *dj2, 1, *cj2);
+}
+
+static void
+test_fsformat_replay__v1_checksums_verify (void)
+{
+  static struct tj t;
+  struct fsf_jreplay jr;
+  uint32_t dj2, cj2;
+
+  v1_journal (&t, &dj2, &cj2);
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.transactions, 2);
+  CU_ASSERT_TRUE (holds (&jr, 40, blocks[0]));
+  CU_ASSERT_TRUE (holds (&jr, 41, blocks[1]));
+  CU_ASSERT_TRUE (holds (&jr, 42, blocks[2]));
+  fsf_jreplay_free (&jr);
+
+  /* "No checksum" (type, size and value zero) is accepted too. */
+  memset (jblk (&t, cj2) + 0x0c, 0, 8);
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.transactions, 2);
+  fsf_jreplay_free (&jr);
+}
+
+/* A data block that changed after its commit: the v1 sum no longer
+ * matches and replay stops before that transaction, as the kernel does.
+ */
+static void
+test_fsformat_replay__v1_bad_data_stops_replay (void)
+{
+  static struct tj t;
+  struct fsf_jreplay jr;
+  uint32_t dj2, cj2;
+
+  v1_journal (&t, &dj2, &cj2);
+  jblk (&t, dj2 + 1)[100] ^= 1;
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.stop, FSF_JSTOP_COMMIT_CSUM);
+  CU_ASSERT_EQUAL (jr.transactions, 1);
+  CU_ASSERT_TRUE (holds (&jr, 40, blocks[0]));
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 42));
+  fsf_jreplay_free (&jr);
+
+  /* A sum of the wrong type is a mismatch too. */
+  jblk (&t, dj2 + 1)[100] ^= 1;
+  jblk (&t, cj2)[0x0c] = 2;   /* md5 */
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.transactions, 1);
+  fsf_jreplay_free (&jr);
+}
+
 /* async_commit: a bad commit checksum does not end the walk, but replay
  * still stops before that transaction.
  */
@@ -1367,6 +1452,8 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__csum_v2_tags),
   UNIT_TEST (test_fsformat_replay__wraps_around_to_s_first),
   UNIT_TEST (test_fsformat_replay__bad_commit_checksum_stops_replay),
+  UNIT_TEST (test_fsformat_replay__v1_checksums_verify),
+  UNIT_TEST (test_fsformat_replay__v1_bad_data_stops_replay),
   UNIT_TEST (test_fsformat_replay__async_commit_bad_checksum),
   UNIT_TEST (test_fsformat_replay__stale_bad_commit_ends_quietly),
   UNIT_TEST (test_fsformat_replay__uncommitted_tail_is_ignored),
