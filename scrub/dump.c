@@ -869,6 +869,21 @@ cli_dump (int argc, char **argv)
     return EXIT_OPERATIONAL;
   }
   if (r == 0 && !o.no_replay && fs.needs_recovery) {
+    struct fsf_jsb jsb;
+
+    /* Name what the journal uses that recovery cannot read. */
+    if (fsf_fs_journal_sb (&fs, &jsb) == FSF_BAD_UNSUPPORTED) {
+      if (fsf_jsb_unsupported (&jsb, names, sizeof names) > 0)
+        cli_error ("%s: the journal uses unsupported feature(s): %s",
+                   o.image, names);
+      else
+        cli_error ("%s: the journal is shared by %" PRIu32 " filesystems "
+                   "(an external journal): unsupported", o.image,
+                   jsb.nr_users);
+      fsf_fs_close (&fs);
+      close (im.fd);
+      return EXIT_OPERATIONAL;
+    }
     fsf_fs_close (&fs);
     r = fsf_fs_open (&fs, &im.src, 0);
   }

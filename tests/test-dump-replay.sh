@@ -61,3 +61,28 @@ assert j["transactions"] == 1 and j["blocks_replayed"] == 1, (kind, j)
 PY
     echo "replayed like e2fsck -E journal_only: $kind"
 done
+
+# A journal feature recovery cannot read is named, exit 8, and nothing
+# is guessed: set an unknown incompat bit (0x80) in the journal
+# superblock of an image that needs recovery.
+jblk=$(debugfs -R "bmap <8> 0" "$img" 2>/dev/null)
+bs=$(dumpe2fs -h "$img" 2>/dev/null | awk '/^Block size:/ { print $3 }')
+python3 - "$img" $((jblk * bs)) <<'PY'
+import sys
+path, off = sys.argv[1], int(sys.argv[2])
+with open(path, "r+b") as f:
+    f.seek(off + 0x28)
+    v = int.from_bytes(f.read(4), "big") | 0x80
+    f.seek(off + 0x28)
+    f.write(v.to_bytes(4, "big"))
+PY
+set +e
+"$nbdscrub" dump "$img" >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 8 ] || fail "unknown journal feature: exit $rc, expected 8"
+grep -q 'unsupported feature(s): FEATURE_I7' "$tmp/err" ||
+    fail "unknown journal feature not named: $(cat "$tmp/err")"
+"$nbdscrub" dump --no-replay "$img" >/dev/null ||
+    fail "--no-replay should still read the raw image"
+echo "unknown journal feature named: OK"
