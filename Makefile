@@ -36,7 +36,9 @@ FSF_SRC    := $(wildcard fsformat/*.c)
 
 # scrub/: the nbdscrub command (and, later, the scrub engine).
 CLI_BIN    := scrub/nbdscrub
-CLI_SRC    := $(wildcard scrub/*.c)
+CLI_SRC    := $(filter-out scrub/gen-problems.c,$(wildcard scrub/*.c))
+# The engine: scrub/ without the command's own files.
+SCRUB_LIB  := $(filter-out scrub/nbdscrub.c scrub/dump.c,$(CLI_SRC))
 
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -45,7 +47,7 @@ MANPAGES   := docs/nbdkit-scrub-plugin.1 docs/nbdscrub.1
 
 .PHONY: all check unit-check integration-check serve install uninstall \
         bench deps clean fuzz
-all: $(PLUGIN_SO) $(CLI_BIN) $(MANPAGES)
+all: $(PLUGIN_SO) $(CLI_BIN) $(MANPAGES) docs/problems.md
 
 deps:
 	@scripts/install-deps.sh
@@ -68,17 +70,31 @@ $(CLI_BIN): $(patsubst %.c,$(B)/%.o,$(CLI_SRC) $(FSF_SRC))
 
 $(B)/scrub/%.o: CPPFLAGS += -Ifsformat
 
+# docs/problems.md is generated from the catalogue.
+$(B)/gen-problems: scrub/gen-problems.c scrub/problem.c scrub/problem.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(BASECFLAGS) -O0 -o $@ scrub/gen-problems.c \
+	  scrub/problem.c
+
+docs/problems.md: $(B)/gen-problems
+	$(B)/gen-problems > $@.tmp && mv $@.tmp $@
+
 # --- unit tests: CUnit, always under ASan and UBSan -----------------------
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat $(BASECFLAGS) -O1 -g $(SANITIZE) \
+	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat -Iscrub $(BASECFLAGS) -O1 -g $(SANITIZE) \
 	  -MMD -MP -c -o $@ $<
 
 $(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
                           $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
+
+$(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
+                         $(patsubst %.c,$(B)/san/%.o,$(SCRUB_LIB) $(FSF_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
 
 $(B)/tests/test-fsformat-%: $(B)/san/tests/unit/test-fsformat-%.o \
                             $(patsubst %.c,$(B)/san/%.o,$(FSF_SRC))

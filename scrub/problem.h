@@ -1,0 +1,102 @@
+/* nbdscrub: the problem catalogue, after e2fsck's problem table.
+ *
+ * Every problem the scrubber can report has one entry: a stable code
+ * (never renumbered; new codes are appended inside their type's range),
+ * a stable name (SB_BAD_MAGIC), the metadata type it belongs to, a
+ * severity, a message template and the repair that will apply.  The
+ * table is sorted by code; tests/unit/test-scrub-problem.c checks that,
+ * and that codes and names are unique.  docs/problems.md is generated
+ * from it by the build (scrub/gen-problems.c).
+ *
+ * Message templates take these fields of a struct scrub_finding:
+ *   %g group   %i inode   %b block   %e expected   %f found   %n name
+ *   %E expected and %F found in hex (checksums, flags)
+ */
+#ifndef NBDSCRUB_PROBLEM_H
+#define NBDSCRUB_PROBLEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How bad a finding is; each maps to one scrub output flag. */
+enum scrub_severity {
+  SEV_CORRUPT,     /* the object violates the on-disk format */
+  SEV_XCORRUPT,    /* it disagrees with other metadata */
+  SEV_PREEN,       /* correct but stale or suboptimal */
+  SEV_WARNING,     /* suspicious, not wrong */
+};
+
+/* Codes: 0xTTNN, TT the scrub type (scrub.h), NN the problem. */
+enum scrub_code {
+  /* superblock (type 0x01) */
+  PR_SB_BAD_MAGIC = 0x0101,
+  PR_SB_BAD_GEOMETRY = 0x0102,
+  PR_SB_CSUM = 0x0103,
+  PR_SB_UNSUPPORTED = 0x0104,
+  PR_SB_INODES_COUNT = 0x0105,
+  PR_SB_FREE_BLOCKS_RANGE = 0x0106,
+  PR_SB_FREE_INODES_RANGE = 0x0107,
+  PR_SB_R_BLOCKS_RANGE = 0x0108,
+  PR_SB_FIRST_INO_RANGE = 0x0109,
+  PR_SB_BACKUP_DIFFERS = 0x010a,
+  PR_SB_BACKUP_UNREADABLE = 0x010b,
+  PR_SB_ERROR_STATE = 0x010c,
+  PR_SB_EXTRA_ISIZE = 0x010d,
+  PR_SB_JOURNAL_INUM = 0x010e,
+  PR_SB_LAST_ORPHAN = 0x010f,
+  /* group descriptors (type 0x02) */
+  PR_GD_CSUM_MISMATCH = 0x0201,
+  PR_GD_BBITMAP_RANGE = 0x0202,
+  PR_GD_IBITMAP_RANGE = 0x0203,
+  PR_GD_ITABLE_RANGE = 0x0204,
+  PR_GD_OVERLAP = 0x0205,
+  PR_GD_FREE_BLOCKS_RANGE = 0x0206,
+  PR_GD_FREE_INODES_RANGE = 0x0207,
+  PR_GD_DIRS_RANGE = 0x0208,
+  PR_GD_ITABLE_UNUSED_RANGE = 0x0209,
+  PR_GD_FLAGS_WITHOUT_CSUM = 0x020a,
+  PR_GD_BACKUP_DIFFERS = 0x020b,
+  /* block bitmap (type 0x03) */
+  PR_BBITMAP_CSUM = 0x0301,
+  PR_BBITMAP_PADDING = 0x0302,
+  /* inode bitmap (type 0x04) */
+  PR_IBITMAP_CSUM = 0x0401,
+  /* counters (type 0x0d) */
+  PR_CNT_SB_FREE_BLOCKS = 0x0d01,
+  PR_CNT_SB_FREE_INODES = 0x0d02,
+};
+
+struct scrub_problem {
+  int code;                   /* enum scrub_code */
+  const char *name;           /* "SB_BAD_MAGIC" */
+  enum scrub_severity severity;
+  const char *message;        /* template, see above */
+  const char *repair;         /* what a repair does, or NULL for none */
+  bool unattended;            /* may be repaired without an operator */
+};
+
+extern const struct scrub_problem scrub_problems[];
+extern const size_t scrub_problems_count;
+
+/* The entry for code, or NULL. */
+extern const struct scrub_problem *scrub_problem (int code);
+
+/* What a checker found, the fields a message template refers to. */
+struct scrub_finding {
+  int code;
+  uint32_t group;
+  uint32_t ino;
+  uint64_t block;
+  uint64_t expected;
+  uint64_t found;
+  const char *name;
+};
+
+/* Fill buf with the finding's message, snprintf-style. */
+extern size_t scrub_format (const struct scrub_finding *f, char *buf,
+                            size_t len);
+
+extern const char *scrub_severity_name (enum scrub_severity s);
+
+#endif /* NBDSCRUB_PROBLEM_H */
