@@ -74,28 +74,53 @@ fsf_orphan_block_iterate (const uint8_t *buf, const struct fsf_sb *sb,
   return 0;
 }
 
+/* The orphan after ino (its i_dtime), range-checked. */
+static int
+next_orphan (const struct fsf_fs *fs, uint32_t ino, uint32_t *next)
+{
+  const struct fsf_sb *sb = &fs->sb;
+  struct fsf_inode in = { 0 };
+  int r;
+
+  if (ino < sb->first_ino || ino > sb->inodes_count)
+    return FSF_BAD_RANGE;
+  r = fsf_fs_read_inode (fs, ino, &in, NULL);
+  if (r != 0 && r != FSF_BAD_CSUM && r != FSF_BAD_FIELD)
+    return r;
+  *next = in.dtime;
+  return 0;
+}
+
+/* Floyd's cycle finding: slow emits each orphan in order, fast runs two
+ * links a step; if they meet, the list loops.  Either way the walk ends
+ * within the number of distinct inodes on the list (plus the loop once
+ * more), however large inodes_count is; steps past inodes_count are a
+ * backstop that cannot be reached without a loop.
+ */
 int
 fsf_orphan_list_walk (const struct fsf_fs *fs, fsf_orphan_fn fn,
                       void *opaque)
 {
-  const struct fsf_sb *sb = &fs->sb;
-  uint32_t ino = sb->last_orphan, steps = 0;
+  uint32_t slow = fs->sb.last_orphan, fast = slow;
+  uint64_t steps = 0;
   int r;
 
-  while (ino != 0) {
-    struct fsf_inode in = { 0 };
-
-    if (ino < sb->first_ino || ino > sb->inodes_count)
-      return FSF_BAD_RANGE;
-    if (++steps > sb->inodes_count)
+  while (slow != 0) {
+    if (++steps > fs->sb.inodes_count)
       return FSF_BAD_LOOP;
-    r = fn (opaque, ino);
+    if (slow < fs->sb.first_ino || slow > fs->sb.inodes_count)
+      return FSF_BAD_RANGE;
+    r = fn (opaque, slow);
     if (r != 0)
       return r;
-    r = fsf_fs_read_inode (fs, ino, &in, NULL);
-    if (r != 0 && r != FSF_BAD_CSUM && r != FSF_BAD_FIELD)
+    r = next_orphan (fs, slow, &slow);
+    if (r != 0)
       return r;
-    ino = in.dtime;
+    /* fast: two links, unless it already fell off the end. */
+    if (fast != 0 && next_orphan (fs, fast, &fast) == 0 && fast != 0
+        && next_orphan (fs, fast, &fast) == 0 && fast != 0
+        && fast == slow)
+      return FSF_BAD_LOOP;
   }
   return 0;
 }
