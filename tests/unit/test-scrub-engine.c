@@ -141,6 +141,19 @@ load_sb (struct fsf_sb *sb, uint8_t *buf)
   CU_ASSERT_EQUAL_FATAL (fsf_sb_decode (buf, FSF_SB_SIZE, sb), 0);
 }
 
+/* Set one 32-bit superblock field, keeping the checksum valid. */
+static void
+set_sb_le32 (size_t off, uint32_t v)
+{
+  uint8_t sbbuf[FSF_SB_SIZE];
+  struct fsf_sb sb;
+
+  load_sb (&sb, sbbuf);
+  fsf_put_le32 (sbbuf + off, v);
+  fsf_sb_csum_set (sbbuf);
+  patch (FSF_SB_OFFSET, sbbuf, FSF_SB_SIZE);
+}
+
 static void
 test_scrub__clean_images_have_no_findings (void)
 {
@@ -295,9 +308,7 @@ test_scrub__stale_free_count_is_preen (void)
 
   mkfs ("-t ext4");
   load_sb (&sb, sbbuf);
-  fsf_put_le32 (sbbuf + 0x0c, (uint32_t) sb.free_blocks_count - 17);
-  fsf_sb_csum_set (sbbuf);
-  patch (FSF_SB_OFFSET, sbbuf, FSF_SB_SIZE);
+  set_sb_le32 (0x0c, (uint32_t) sb.free_blocks_count - 17);
   scrub_all (&r);
   CU_ASSERT_TRUE (found (&r, PR_CNT_SB_FREE_BLOCKS));
   CU_ASSERT_EQUAL (r.oflags, SCRUB_OFLAG_PREEN);
@@ -331,9 +342,7 @@ test_scrub__inode_count_against_geometry (void)
 
   mkfs ("-t ext4");
   load_sb (&sb, sbbuf);
-  fsf_put_le32 (sbbuf + 0x00, sb.inodes_count - 8);
-  fsf_sb_csum_set (sbbuf);
-  patch (FSF_SB_OFFSET, sbbuf, FSF_SB_SIZE);
+  set_sb_le32 (0x00, sb.inodes_count - 8);
   scrub_all (&r);
   CU_ASSERT_TRUE (found (&r, PR_SB_INODES_COUNT));
   CU_ASSERT_NOT_EQUAL (e2fsck_rc (), 0);
