@@ -295,11 +295,9 @@ backing_zero (struct backing *b, uint32_t count, uint64_t offset,
     if (r < 0)
       return r;
     if (r == 1) {
+      /* The hole reads as zeroes already; allocating it is a bonus. */
       r = try_method (b, &b->can_fallocate, 0, offset, count);
-      if (r != 0)
-        return r < 0 ? r : 0;
-      /* The hole reads as zeroes: done, if not allocated. */
-      return 0;
+      return r < 0 ? r : 0;
     }
   }
 

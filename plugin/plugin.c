@@ -51,7 +51,6 @@ NBDKIT_DLL_PUBLIC int scrub_debug_errors;
 static struct params cfg;           /* the parameters */
 static struct backing bk;           /* the image */
 static struct errseq es;            /* the export's error sequence */
-static char *state_dir;             /* NULL: state kept in memory */
 static bool ready;                  /* get_ready succeeded */
 static int fatal_err;               /* first instance-fatal errno, or 0 */
 
@@ -78,7 +77,6 @@ static void
 nbdscrub_unload (void)
 {
   params_free (&cfg);
-  free (state_dir);
 }
 
 /* Keys whose value is a path: made absolute, since nbdkit changes
@@ -192,11 +190,9 @@ open_state (void)
                   cfg.state_dir, strerror (-r));
   }
   else {
-    state_dir = strdup (cfg.state_dir);
     path = statedir_path (cfg.state_dir, "errseq.json");
-    if (state_dir == NULL || path == NULL) {
+    if (path == NULL) {
       nbdkit_error ("malloc: %m");
-      free (path);
       return -1;
     }
   }
@@ -207,15 +203,15 @@ open_state (void)
   if (r == -EBADMSG) {
     nbdkit_error ("state-dir: %s/errseq.json is not ours or is damaged: "
                   "starting a new error sequence (the old file is kept "
-                  "as errseq.json.bad)", state_dir);
-    path = statedir_path (state_dir, "errseq.json.bad");
+                  "as errseq.json.bad)", cfg.state_dir);
+    path = statedir_path (cfg.state_dir, "errseq.json.bad");
     if (path && rename (es.path, path) == -1)
       nbdkit_error ("rename: %s: %m", es.path);
     free (path);
     r = errseq_save (&es);
   }
   if (r < 0) {
-    nbdkit_error ("state-dir: %s: %s", state_dir, strerror (-r));
+    nbdkit_error ("state-dir: %s: %s", cfg.state_dir, strerror (-r));
     return -1;
   }
   if (errseq_get (&es).suspect)
@@ -227,7 +223,7 @@ open_state (void)
     r = errseq_set_unclean (&es, true);
     if (r < 0) {
       nbdkit_error ("state-dir: %s: cannot write the unclean-session mark: "
-                    "%s", state_dir, strerror (-r));
+                    "%s", cfg.state_dir, strerror (-r));
       return -1;
     }
   }
