@@ -14,38 +14,38 @@
 
 #include "scrub.h"
 
-/* The group's descriptor, or -1 with nothing to check (read failure
- * returned through *r).
+/* The group's descriptor and its block (or inode) bitmap in a new
+ * buffer.  *bm stays NULL when there is nothing to check: a descriptor
+ * that does not decode, a group flagged uninit (the kernel computes that
+ * bitmap), or a location outside the filesystem (the gdt scrubber
+ * reports it).  Returns 0 or a negative errno.
  */
 static int
-read_gd (struct scrub_ctx *sc, struct fsf_gd *gd, int *r)
-{
-  *r = fsf_fs_read_gd (sc->fs, sc->req.group, gd, NULL);
-  return *r == 0 ? 0 : -1;
-}
-
-/* Bitmap block b of the group into a new buffer, or NULL. */
-static uint8_t *
-read_bitmap (struct scrub_ctx *sc, uint64_t b, int *r)
+load_bitmap (struct scrub_ctx *sc, bool block, struct fsf_gd *gd,
+             uint8_t **bm)
 {
   const struct fsf_sb *sb = &sc->fs->sb;
-  uint8_t *buf;
+  uint64_t b;
+  int r;
 
-  if (b < sb->first_data_block || b >= sb->blocks_count) {
-    *r = 0;                 /* the gdt scrubber reports the location */
-    return NULL;
+  *bm = NULL;
+  r = fsf_fs_read_gd (sc->fs, sc->req.group, gd, NULL);
+  if (r != 0)
+    return r < 0 ? r : 0;
+  if (gd->flags & (block ? FSF_BG_BLOCK_UNINIT : FSF_BG_INODE_UNINIT))
+    return 0;
+  b = block ? gd->block_bitmap : gd->inode_bitmap;
+  if (b < sb->first_data_block || b >= sb->blocks_count)
+    return 0;
+  *bm = malloc (sb->block_size);
+  if (*bm == NULL)
+    return -ENOMEM;
+  r = fsf_read (&sc->fs->src, *bm, sb->block_size, b * sb->block_size);
+  if (r < 0) {
+    free (*bm);
+    *bm = NULL;
   }
-  buf = malloc (sb->block_size);
-  if (buf == NULL) {
-    *r = -ENOMEM;
-    return NULL;
-  }
-  *r = fsf_read (&sc->fs->src, buf, sb->block_size, b * sb->block_size);
-  if (*r < 0) {
-    free (buf);
-    return NULL;
-  }
-  return buf;
+  return r;
 }
 
 static int
@@ -55,13 +55,8 @@ scrub_bbitmap (struct scrub_ctx *sc)
   uint32_t g = sc->req.group, bit, blocks;
   struct fsf_gd gd;
   uint8_t *bm;
-  int r;
+  int r = load_bitmap (sc, true, &gd, &bm);
 
-  if (read_gd (sc, &gd, &r) == -1)
-    return r < 0 ? r : 0;
-  if (gd.flags & FSF_BG_BLOCK_UNINIT)
-    return 0;
-  bm = read_bitmap (sc, gd.block_bitmap, &r);
   if (bm == NULL)
     return r;
   if (fsf_has_metadata_csum (sb) && !fsf_block_bitmap_csum_verify (bm, sb,
@@ -86,13 +81,8 @@ scrub_ibitmap (struct scrub_ctx *sc)
   const struct fsf_sb *sb = &sc->fs->sb;
   struct fsf_gd gd;
   uint8_t *bm;
-  int r;
+  int r = load_bitmap (sc, false, &gd, &bm);
 
-  if (read_gd (sc, &gd, &r) == -1)
-    return r < 0 ? r : 0;
-  if (gd.flags & FSF_BG_INODE_UNINIT)
-    return 0;
-  bm = read_bitmap (sc, gd.inode_bitmap, &r);
   if (bm == NULL)
     return r;
   if (fsf_has_metadata_csum (sb) && !fsf_inode_bitmap_csum_verify (bm, sb,
