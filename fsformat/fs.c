@@ -141,7 +141,7 @@ map_journal (struct fsf_fs *fs)
    * lie: refuse it before sizing anything by it.
    */
   if (nblocks == 0 || nblocks > FSF_FS_JOURNAL_MAX_BLOCKS
-      || nblocks > fs->raw.size / sb->block_size)
+      || nblocks > fsf_fs_device_blocks (fs))
     return FSF_BAD_FIELD;
   fs->jmap = calloc (nblocks, sizeof *fs->jmap);
   if (fs->jmap == NULL)

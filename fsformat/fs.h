@@ -49,6 +49,16 @@ extern int fsf_fs_open (struct fsf_fs *fs, const struct fsf_source *raw,
                         unsigned flags);
 extern void fsf_fs_close (struct fsf_fs *fs);
 
+/* How many filesystem blocks the device really holds.  No file, journal
+ * or directory can have more, whatever its inode or the superblock
+ * says: size anything by a block count from disk only up to this.
+ */
+static inline uint64_t
+fsf_fs_device_blocks (const struct fsf_fs *fs)
+{
+  return fs->raw.size / fs->sb.block_size;
+}
+
 /* Group descriptor g, decoded from the primary table; raw (desc_size
  * bytes) may be NULL.
  */

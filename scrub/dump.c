@@ -452,14 +452,14 @@ add_dirent (const struct fsf_dirent *de, void *opaque)
 
 /* The directory's blocks by logical number (0: a hole), from the runs. */
 static uint64_t *
-dir_block_map (const struct fsf_sb *sb, const struct fsf_inode *in,
+dir_block_map (const struct fsf_fs *fs, const struct fsf_inode *in,
                json_t *runs, uint64_t *nblocks)
 {
-  uint64_t n = in->size / sb->block_size, *map;
+  uint64_t n = in->size / fs->sb.block_size, *map;
   size_t i;
 
-  /* A directory cannot be larger than the filesystem. */
-  if (n == 0 || n > sb->blocks_count)
+  /* A directory cannot hold more blocks than the device. */
+  if (n == 0 || n > fsf_fs_device_blocks (fs))
     return NULL;
   map = calloc (n, sizeof *map);
   for (i = 0; map && i < json_array_size (runs); i++) {
@@ -543,7 +543,7 @@ list_dir (const struct fsf_fs *fs, const struct fsf_inode *in, json_t *runs,
   uint8_t *blk = malloc (sb->block_size);
   struct dirlist l = { json_array () };
   struct fsf_dir_fmt fmt;
-  uint64_t n = 0, k, *map = dir_block_map (sb, in, runs, &n);
+  uint64_t n = 0, k, *map = dir_block_map (fs, in, runs, &n);
   bool reported = false, *is_index = calloc (n ? n : 1, sizeof *is_index);
 
   fsf_dir_fmt_init (&fmt, sb);
