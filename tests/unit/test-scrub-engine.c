@@ -144,6 +144,19 @@ load_sb (struct fsf_sb *sb, uint8_t *buf)
   CU_ASSERT_EQUAL_FATAL (fsf_sb_decode (buf, FSF_SB_SIZE, sb), 0);
 }
 
+/* Group g's descriptor: its raw bytes into d and their image offset. */
+static uint64_t
+load_gd (const struct fsf_sb *sb, uint32_t g, uint8_t *d)
+{
+  uint64_t block, off;
+  uint32_t in_block;
+
+  CU_ASSERT_EQUAL_FATAL (fsf_gd_location (sb, g, &block, &in_block), 0);
+  off = block * sb->block_size + in_block;
+  readat (off, d, sb->desc_size);
+  return off;
+}
+
 /* Set one 32-bit superblock field, keeping the checksum valid. */
 static void
 set_sb_le32 (size_t off, uint32_t v)
@@ -230,16 +243,14 @@ test_scrub__group_descriptor_checksum (void)
 {
   uint8_t sbbuf[FSF_SB_SIZE], d[FSF_MAX_DESC_SIZE];
   struct fsf_sb sb;
-  uint64_t block;
-  uint32_t off;
+  uint64_t off;
   struct run r;
 
   mkfs ("-t ext4 -b 1024");
   load_sb (&sb, sbbuf);
-  CU_ASSERT_EQUAL_FATAL (fsf_gd_location (&sb, 1, &block, &off), 0);
-  readat (block * sb.block_size + off, d, sb.desc_size);
+  off = load_gd (&sb, 1, d);
   d[0x0e] ^= 0x01;                        /* free inodes, low byte */
-  patch (block * sb.block_size + off, d, sb.desc_size);
+  patch (off, d, sb.desc_size);
   scrub_all (&r);
   CU_ASSERT_TRUE (found (&r, PR_GD_CSUM_MISMATCH));
   CU_ASSERT (r.oflags & SCRUB_OFLAG_CORRUPT);
@@ -252,17 +263,15 @@ test_scrub__inode_table_out_of_range (void)
 {
   uint8_t sbbuf[FSF_SB_SIZE], d[FSF_MAX_DESC_SIZE];
   struct fsf_sb sb;
-  uint64_t block;
-  uint32_t off;
+  uint64_t off;
   struct run r;
 
   mkfs ("-t ext4");
   load_sb (&sb, sbbuf);
-  CU_ASSERT_EQUAL_FATAL (fsf_gd_location (&sb, 0, &block, &off), 0);
-  readat (block * sb.block_size + off, d, sb.desc_size);
+  off = load_gd (&sb, 0, d);
   fsf_put_le32 (d + 0x08, (uint32_t) sb.blocks_count + 5);
   fsf_gd_csum_set (d, &sb, 0);
-  patch (block * sb.block_size + off, d, sb.desc_size);
+  patch (off, d, sb.desc_size);
   scrub_all (&r);
   CU_ASSERT_TRUE (found (&r, PR_GD_ITABLE_RANGE));
   CU_ASSERT_FALSE (found (&r, PR_GD_CSUM_MISMATCH));
@@ -281,14 +290,11 @@ test_scrub__block_bitmap_checksum (void)
   uint8_t sbbuf[FSF_SB_SIZE], d[FSF_MAX_DESC_SIZE], b;
   struct fsf_sb sb;
   struct fsf_gd gd;
-  uint64_t block;
-  uint32_t off;
   struct run r;
 
   mkfs ("-t ext4");
   load_sb (&sb, sbbuf);
-  CU_ASSERT_EQUAL_FATAL (fsf_gd_location (&sb, 0, &block, &off), 0);
-  readat (block * sb.block_size + off, d, sb.desc_size);
+  load_gd (&sb, 0, d);
   CU_ASSERT_EQUAL_FATAL (fsf_gd_decode (d, sb.desc_size, &sb, &gd), 0);
   readat (gd.block_bitmap * sb.block_size + 1000, &b, 1);
   b ^= 0x10;
