@@ -9,6 +9,11 @@
 #include "fs.h"
 #include "journal.h"
 
+/* Read and decode the superblock.  A filesystem larger than the device
+ * holding it is refused (FSF_BAD_RANGE), as e2fsck refuses it: every
+ * group, table and block count after this is then bounded by the
+ * device, not only by what the superblock claims.
+ */
 static int
 read_sb (const struct fsf_source *src, uint8_t *buf, struct fsf_sb *sb)
 {
@@ -16,7 +21,10 @@ read_sb (const struct fsf_source *src, uint8_t *buf, struct fsf_sb *sb)
 
   if (r < 0)
     return r;
-  return fsf_sb_decode (buf, FSF_SB_SIZE, sb);
+  r = fsf_sb_decode (buf, FSF_SB_SIZE, sb);
+  if (r == 0 && sb->blocks_count > src->size / sb->block_size)
+    r = FSF_BAD_RANGE;
+  return r;
 }
 
 /* The same, through an explicit source (the raw one at open time). */

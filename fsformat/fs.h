@@ -42,8 +42,9 @@ struct fsf_fs {
 };
 
 /* Open.  Returns 0, a negative errno, or an enum fsf_bad for a
- * superblock or journal that cannot be read (the superblock is decoded
- * but not checked against its checksum: see fsf_sb_csum_verify).
+ * superblock or journal that cannot be read; FSF_BAD_RANGE for a
+ * filesystem larger than its device (the superblock is decoded but not
+ * checked against its checksum: see fsf_sb_csum_verify).
  */
 extern int fsf_fs_open (struct fsf_fs *fs, const struct fsf_source *raw,
                         unsigned flags);

@@ -144,15 +144,23 @@ check_geometry (struct fsf_sb *sb)
   sb->block_size = 1024U << sb->log_block_size;
   bits_per_block = 8 * sb->block_size;
 
+  /* Both logs count from 1 KiB; clusters reach 2^29 bytes at most, as
+   * e2fsprogs allows.
+   */
   if (bigalloc ? sb->log_cluster_size < sb->log_block_size
-                 || sb->log_cluster_size > FSF_MAX_BLOCK_LOG + 13
+                 || sb->log_cluster_size > 29 - FSF_MIN_BLOCK_LOG
                : sb->log_cluster_size != sb->log_block_size)
     return FSF_BAD_FIELD;
   if (sb->blocks_per_group == 0 || sb->clusters_per_group == 0)
     return FSF_BAD_FIELD;
   if (sb->clusters_per_group > bits_per_block)
     return FSF_BAD_FIELD;
-  if (!bigalloc && sb->blocks_per_group != sb->clusters_per_group)
+  /* A group is a whole number of clusters (one block each without
+   * bigalloc); clusters_per_group <= 2^19, the shift <= 13: no overflow.
+   */
+  if ((uint64_t) sb->blocks_per_group
+      != (uint64_t) sb->clusters_per_group
+         << (sb->log_cluster_size - sb->log_block_size))
     return FSF_BAD_FIELD;
   if (sb->inodes_per_group == 0 || sb->inodes_per_group > bits_per_block)
     return FSF_BAD_FIELD;
@@ -167,6 +175,12 @@ check_geometry (struct fsf_sb *sb)
   if (sb->first_data_block != (sb->block_size == 1024 && !bigalloc))
     return FSF_BAD_FIELD;
   if (sb->blocks_count <= sb->first_data_block)
+    return FSF_BAD_FIELD;
+  /* Every block's byte offset must fit in 64 bits, so that block *
+   * block_size never wraps anywhere in this layer.
+   */
+  if (sb->blocks_count > UINT64_MAX >> (FSF_MIN_BLOCK_LOG
+                                        + sb->log_block_size))
     return FSF_BAD_FIELD;
 
   groups = (sb->blocks_count - sb->first_data_block
@@ -193,6 +207,13 @@ check_geometry (struct fsf_sb *sb)
 
   if (fsf_has_incompat (sb, FSF_INCOMPAT_FLEX_BG)
       && sb->log_groups_per_flex > 31)
+    return FSF_BAD_FIELD;
+  /* meta_bg: the old-style table cannot be longer than a full one (the
+   * kernel refuses the same).
+   */
+  if (fsf_has_incompat (sb, FSF_INCOMPAT_META_BG)
+      && sb->first_meta_bg > (sb->groups_count + sb->descs_per_block - 1)
+                             / sb->descs_per_block)
     return FSF_BAD_FIELD;
   if (fsf_has_metadata_csum (sb) && sb->checksum_type != FSF_CRC32C_CHKSUM)
     return FSF_BAD_FIELD;
@@ -392,6 +413,8 @@ fsf_sb_group_blocks (const struct fsf_sb *sb, uint32_t g)
 {
   uint64_t first = fsf_sb_group_first_block (sb, g);
 
+  if (g >= sb->groups_count)
+    return 0;
   if (g + 1 < sb->groups_count)
     return sb->blocks_per_group;
   return (uint32_t) (sb->blocks_count - first);

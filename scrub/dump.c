@@ -887,6 +887,13 @@ cli_dump (int argc, char **argv)
     fsf_fs_close (&fs);
     r = fsf_fs_open (&fs, &im.src, 0);
   }
+  if (r == FSF_BAD_RANGE) {
+    cli_error ("%s: the superblock says the filesystem is larger than the "
+               "%" PRIu64 "-byte image (truncated, or a bad superblock)",
+               o.image, im.src.size);
+    close (im.fd);
+    return EXIT_OPERATIONAL;
+  }
   if (r != 0) {
     cli_error ("%s: cannot read the filesystem: %s", o.image,
                r < 0 ? strerror (-r) : fsf_bad_name (r));

@@ -79,7 +79,8 @@ check 256M -t ext4 -O metadata_csum_seed
 # Operational errors: exit 8 with a message.
 head -c 100 /dev/zero >"$tmp/small"
 truncate -s 8M "$tmp/zeros"
-for bad in "$tmp/small" "$tmp/zeros" "$tmp/missing" "$tmp"; do
+head -c 1M "$tmp/img1" >"$tmp/truncated"   # a filesystem larger than its image
+for bad in "$tmp/small" "$tmp/zeros" "$tmp/missing" "$tmp" "$tmp/truncated"; do
     set +e
     "$nbdscrub" dump "$bad" >/dev/null 2>"$tmp/err"
     rc=$?

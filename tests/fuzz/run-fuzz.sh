@@ -4,7 +4,8 @@
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run-fuzz.sh build/fuzz/fuzz-fsformat
 #
-# The seeds are the first 256 KiB of small images of each kind, and whole
+# The seeds are whole 3 MiB images of each kind (a filesystem larger than
+# its image is refused at open, so a truncated seed reaches nothing), and
 # 3 MiB images whose journal holds committed transactions still to be
 # replayed (debugfs jo/jw/jc), so the fuzzer starts from real logs; the
 # corpus the fuzzer grows is kept in build/fuzz/corpus between runs.
@@ -28,10 +29,10 @@ if [ -z "$(ls "$seeds")" ]; then
                   "-t ext4 -O ^64bit -I 128" "-t ext3" "-t ext2" \
                   "-t ext4 -O meta_bg,^resize_inode"; do
         n=$((n + 1))
-        truncate -s 16M "$tmp/img"
+        truncate -s 3M "$tmp/img"
         # shellcheck disable=SC2086
         mke2fs -q -F -d "$tmp/tree" $recipe "$tmp/img" 2>/dev/null
-        head -c 256K "$tmp/img" >"$seeds/seed$n"
+        cp "$tmp/img" "$seeds/seed$n"
         rm -f "$tmp/img"
     done
     for recipe in "-t ext4 -b 1024 -J size=1" \
