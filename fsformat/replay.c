@@ -38,6 +38,9 @@ struct walk {
   size_t nrecs, caprecs;
   struct rev *revs;
   size_t nrevs, caprevs;
+  uint32_t settled;           /* transactions before this one committed */
+  uint64_t open_revokes;      /* records read in the open transaction */
+  uint64_t done_revokes;      /* ... and in committed ones */
   bool bad_revoke;            /* an r_count past the block ... */
   uint32_t bad_revoke_tid;    /* ... in this transaction (the first) */
 };
@@ -116,6 +119,51 @@ note_tags (struct walk *w, const uint8_t *buf, uint64_t next, uint32_t tid,
 }
 
 static int
+cmp_rev_tid (const void *a, const void *b)
+{
+  const struct rev *x = a, *y = b;
+
+  if (x->fsblock != y->fsblock)
+    return x->fsblock < y->fsblock ? -1 : 1;
+  return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Squeeze the revoke records while the scan runs, so a log that revokes
+ * the same blocks over and over costs memory for the distinct ones only:
+ * exact duplicates go, and of a block's records from transactions known
+ * to have committed only the newest is kept (that is all PASS_REVOKE
+ * asks of them).  Records of transactions still open are kept apart:
+ * whether they count depends on commits not yet read.
+ */
+static void
+compact_revokes (struct walk *w)
+{
+  size_t i, n = 0;
+
+  if (w->nrevs > 1)
+    qsort (w->revs, w->nrevs, sizeof *w->revs, cmp_rev_tid);
+  for (i = 0; i < w->nrevs; i++) {
+    struct rev *last = n ? &w->revs[n - 1] : NULL;
+    const struct rev *cur = &w->revs[i];
+
+    if (last && last->fsblock == cur->fsblock) {
+      bool last_done = fsf_tid_gt (w->settled, last->tid);
+      bool cur_done = fsf_tid_gt (w->settled, cur->tid);
+
+      if (last->tid == cur->tid)
+        continue;
+      if (last_done && cur_done) {
+        if (fsf_tid_gt (cur->tid, last->tid))
+          last->tid = cur->tid;
+        continue;
+      }
+    }
+    w->revs[n++] = *cur;
+  }
+  w->nrevs = n;
+}
+
+static int
 note_revokes (struct walk *w, const uint8_t *buf, uint32_t tid)
 {
   size_t rlen = w->jsb->feature_incompat & FSF_JINCOMPAT_64BIT ? 8 : 4;
@@ -132,13 +180,28 @@ note_revokes (struct walk *w, const uint8_t *buf, uint32_t tid)
     return 0;
   }
   for (off = FSF_JREVOKE_HDR_SIZE; off + rlen <= rcount; off += rlen) {
+    uint64_t fsblock = rlen == 8 ? fsf_be64 (buf + off) : fsf_be32 (buf + off);
     struct rev *rv;
 
-    r = grow ((void **) &w->revs, &w->caprevs, w->nrevs, sizeof *w->revs);
+    w->open_revokes++;
+    /* A block past the device is never replayed: nothing to revoke. */
+    if (fsblock >= w->fs->size / w->bs)
+      continue;
+    /* Full: squeeze first, and grow only if that freed too little. */
+    if (w->nrevs == w->caprevs && w->caprevs) {
+      compact_revokes (w);
+      if (w->nrevs > w->caprevs / 2)
+        r = grow ((void **) &w->revs, &w->caprevs, w->nrevs,
+                  sizeof *w->revs);
+      else
+        r = 0;
+    }
+    else
+      r = grow ((void **) &w->revs, &w->caprevs, w->nrevs, sizeof *w->revs);
     if (r)
       return r;
     rv = &w->revs[w->nrevs++];
-    rv->fsblock = rlen == 8 ? fsf_be64 (buf + off) : fsf_be32 (buf + off);
+    rv->fsblock = fsblock;
     rv->tid = tid;
   }
   return 0;
@@ -207,12 +270,12 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
       if (!fsf_jtail_csum_verify (jsb, buf))
         need_check = true;
       n = fsf_jdesc_count_tags (jsb, buf);
-      if (v1 && !need_check && !end_set)
+      if (v1 && !end_set)
         crc32_sum = fsf_crc32_be (crc32_sum, buf, w->bs);
       r = note_tags (w, buf, next, tid, walked);
       if (r)
         return r;
-      if (v1 && !need_check && !end_set) {
+      if (v1 && !end_set) {
         uint32_t i;
 
         /* n is bounded by the tags a block holds. */
@@ -244,7 +307,6 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
       }
       if (!fsf_jcommit_csum_verify (jsb, buf)
           || (v1 && !v1_commit_ok (buf, crc32_sum))) {
-        crc32_sum = ~0U;
         if (commit_time < last_time) {
           jr->stop = FSF_JSTOP_STALE;
           goto done;
@@ -259,6 +321,11 @@ scan (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
       crc32_sum = ~0U;
       last_time = commit_time;
       tid++;
+      if (!end_set) {
+        w->settled = tid;
+        w->done_revokes += w->open_revokes;
+      }
+      w->open_revokes = 0;
       continue;
 
     case FSF_JBT_REVOKE:
@@ -310,7 +377,8 @@ settle_revokes (struct walk *w, struct fsf_jreplay *jr)
   for (i = 0; i < w->nrevs; i++)
     if (fsf_tid_gt (jr->end_tid, w->revs[i].tid))
       w->revs[n++] = w->revs[i];
-  jr->nr_revokes = n;
+  /* Records read, not those left after squeezing (compact_revokes). */
+  jr->nr_revokes = w->done_revokes;
   if (n > 1)
     qsort (w->revs, n, sizeof *w->revs, cmp_rev);
   w->nrevs = 0;
@@ -346,9 +414,22 @@ replay (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
   size_t i, n = 0, slots = 0;
   int r;
 
-  for (i = 0; i < w->nrecs; i++)
-    if (fsf_tid_gt (jr->end_tid, w->recs[i].tid))
-      w->recs[n++] = w->recs[i];
+  /* Keep what will be replayed, before sizing the overlay by it. */
+  for (i = 0; i < w->nrecs; i++) {
+    const struct rec *rc = &w->recs[i];
+
+    if (!fsf_tid_gt (jr->end_tid, rc->tid))
+      continue;
+    if (rc->fsblock >= fs_blocks) {
+      jr->nr_out_of_range++;
+      continue;
+    }
+    if (revoked (w, rc)) {
+      jr->nr_revoke_hits++;
+      continue;
+    }
+    w->recs[n++] = *rc;
+  }
   w->nrecs = n;
   if (n > 1)
     qsort (w->recs, n, sizeof *w->recs, cmp_rec);
@@ -367,14 +448,6 @@ replay (struct walk *w, uint8_t *buf, struct fsf_jreplay *jr)
     const struct rec *rc = &w->recs[i];
     uint8_t *slot;
 
-    if (rc->fsblock >= fs_blocks) {
-      jr->nr_out_of_range++;
-      continue;
-    }
-    if (revoked (w, rc)) {
-      jr->nr_revoke_hits++;
-      continue;
-    }
     r = read_jblock (w, rc->jblock, buf);
     if (r)
       return r;
@@ -445,6 +518,7 @@ fsf_jreplay_scan (fsf_jbmap_fn bmap, void *opaque,
   if (r)
     goto out;
   w.ring = jr->jsb.maxlen - jr->jsb.first;
+  w.settled = jr->jsb.sequence;
   jr->first_tid = jr->end_tid = jr->jsb.sequence;
   jr->fc_present = jr->jsb.feature_incompat & FSF_JINCOMPAT_FAST_COMMIT;
   if (jr->jsb.start == 0) {

@@ -540,6 +540,38 @@ test_fsformat_replay__bad_commit_checksum_stops_replay (void)
   fsf_jreplay_free (&jr);
 }
 
+/* A log that revokes the same block again and again (here 30 revoke
+ * blocks of 200 records each) is squeezed while it is read: the records
+ * are compacted as they pile up, and the verdicts are the same.
+ */
+static void
+test_fsformat_replay__repeated_revokes_are_compacted (void)
+{
+  static struct tj t;
+  static uint64_t same[200];
+  struct fsf_jreplay jr;
+  uint64_t a[1] = { 40 }, b[1] = { 41 };
+  unsigned i;
+
+  fill_blocks ();
+  for (i = 0; i < 200; i++)
+    same[i] = 40;
+  tj_init (&t, 0, 1, 1);
+  tj_desc (&t, 1, a, blocks);           /* tid 1 writes 40 ... */
+  for (i = 0; i < 30; i++)
+    tj_revoke (&t, 200, same);          /* ... and revokes it, 6000 times */
+  tj_commit (&t);
+  tj_desc (&t, 1, b, blocks + 1);       /* tid 2 writes 41 */
+  tj_commit (&t);
+  CU_ASSERT_EQUAL_FATAL (tj_replay (&t, &jr), 0);
+  CU_ASSERT_EQUAL (jr.transactions, 2);
+  CU_ASSERT_EQUAL (jr.nr_revokes, 6000); /* records read */
+  CU_ASSERT_EQUAL (jr.nr_revoke_hits, 1);
+  CU_ASSERT_PTR_NULL (fsf_jreplay_lookup (&jr, 40));
+  CU_ASSERT_TRUE (holds (&jr, 41, blocks[1]));
+  fsf_jreplay_free (&jr);
+}
+
 /* compat journal_checksum (v1): write the transaction checksum, a
  * crc32_be over the descriptor dj and the n data blocks after it, into
  * commit block cj.
@@ -1452,6 +1484,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_fsformat_replay__csum_v2_tags),
   UNIT_TEST (test_fsformat_replay__wraps_around_to_s_first),
   UNIT_TEST (test_fsformat_replay__bad_commit_checksum_stops_replay),
+  UNIT_TEST (test_fsformat_replay__repeated_revokes_are_compacted),
   UNIT_TEST (test_fsformat_replay__v1_checksums_verify),
   UNIT_TEST (test_fsformat_replay__v1_bad_data_stops_replay),
   UNIT_TEST (test_fsformat_replay__async_commit_bad_checksum),
