@@ -149,7 +149,13 @@ fsf_blockmap_walk (const struct fsf_source *src, const struct fsf_sb *sb,
   w.flags = flags;
   w.per_block = sb->block_size / 4;
   w.max_logical = fsf_blockmap_max_blocks (sb);
-  w.max_claimed = sb->blocks_count - sb->first_data_block;
+  /* Whatever the superblock claims, no more blocks than the device
+   * holds can be distinct: bound the work by the smaller.
+   */
+  w.max_claimed = (sb->blocks_count < src->size / sb->block_size
+                   ? sb->blocks_count : src->size / sb->block_size);
+  w.max_claimed = w.max_claimed > sb->first_data_block
+                   ? w.max_claimed - sb->first_data_block : 0;
   w.bufs = malloc ((size_t) MAX_LEVEL * sb->block_size);
   if (w.bufs == NULL)
     return -ENOMEM;

@@ -320,7 +320,13 @@ fsf_extent_walk (const struct fsf_source *src, const struct fsf_sb *sb,
   w.generation = generation;
   w.v = v ? v : &none;
   w.flags = flags;
-  w.max_visited = sb->blocks_count - sb->first_data_block;
+  /* Whatever the superblock claims, no more blocks than the device
+   * holds can be distinct: bound the work by the smaller.
+   */
+  w.max_visited = (sb->blocks_count < src->size / sb->block_size
+                   ? sb->blocks_count : src->size / sb->block_size);
+  w.max_visited = w.max_visited > sb->first_data_block
+                   ? w.max_visited - sb->first_data_block : 0;
   w.bufs = malloc ((size_t) FSF_EXTENT_MAX_DEPTH * sb->block_size);
   if (w.bufs == NULL)
     return -ENOMEM;
