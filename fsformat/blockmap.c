@@ -9,8 +9,6 @@
 #include "fsf.h"
 
 #define MAX_LEVEL 3                   /* TIND -> DIND -> IND */
-#define LOGICAL_END ((uint64_t) 1 << 32)
-
 struct walk {
   const struct fsf_source *src;
   const struct fsf_sb *sb;
@@ -41,7 +39,7 @@ fsf_blockmap_max_blocks (const struct fsf_sb *sb)
   uint64_t a = sb->block_size / 4;
   uint64_t n = FSF_BLOCKMAP_IND + a + a * a + a * a * a;
 
-  return n < LOGICAL_END ? n : LOGICAL_END;
+  return n < FSF_LOGICAL_END ? n : FSF_LOGICAL_END;
 }
 
 /* Record corruption: 0 when the walk goes on, else what ends it. */

@@ -73,6 +73,19 @@ fsf_put_be32 (uint8_t *p, uint32_t v)
   p[3] = v;
 }
 
+static inline void
+fsf_put_le64 (uint8_t *p, uint64_t v)
+{
+  fsf_put_le32 (p, (uint32_t) v);
+  fsf_put_le32 (p + 4, (uint32_t) (v >> 32));
+}
+
+static inline int
+fsf_is_pow2 (uint32_t v)
+{
+  return v && !(v & (v - 1));
+}
+
 /* lo | hi << 32, for the split 64-bit fields of ext4. */
 static inline uint64_t
 fsf_lohi (uint32_t lo, uint32_t hi)

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "crc.h"
 
 #define CRC32C_POLY 0x82F63B78u
@@ -125,6 +126,27 @@ fsf_crc32c (uint32_t crc, const void *buf, size_t len)
   return fsf_crc32c_sw (crc, buf, len);
 }
 #endif
+
+uint32_t
+fsf_crc32c_owner (uint32_t seed, uint32_t ino, uint32_t generation)
+{
+  uint8_t b[8];
+
+  fsf_put_le32 (b, ino);
+  fsf_put_le32 (b + 4, generation);
+  return fsf_crc32c (seed, b, sizeof b);
+}
+
+uint32_t
+fsf_crc32c_hole (uint32_t crc, const void *buf, size_t len, size_t hole)
+{
+  static const uint8_t zero[4];
+  const uint8_t *p = buf;
+
+  crc = fsf_crc32c (crc, p, hole);
+  crc = fsf_crc32c (crc, zero, 4);
+  return fsf_crc32c (crc, p + hole + 4, len - hole - 4);
+}
 
 uint32_t
 fsf_crc32_be (uint32_t crc, const void *buf, size_t len)

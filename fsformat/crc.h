@@ -29,6 +29,19 @@ extern uint32_t fsf_crc32c (uint32_t crc, const void *buf, size_t len);
 extern uint32_t fsf_crc32_be (uint32_t crc, const void *buf, size_t len);
 extern uint16_t fsf_crc16 (uint16_t crc, const void *buf, size_t len);
 
+/* How every per-inode metadata_csum checksum starts (directory leaves
+ * and index blocks, extent blocks, orphan-file blocks):
+ * fsf_crc32c (seed, le32 ino, le32 generation).
+ */
+extern uint32_t fsf_crc32c_owner (uint32_t seed, uint32_t ino,
+                                  uint32_t generation);
+
+/* fsf_crc32c (crc, buf[0..len)) with the 4 bytes at hole read as zero:
+ * a structure checksummed with its own checksum field blanked.
+ */
+extern uint32_t fsf_crc32c_hole (uint32_t crc, const void *buf, size_t len,
+                                 size_t hole);
+
 /* The table-driven path alone, for tests and benchmarks. */
 extern uint32_t fsf_crc32c_sw (uint32_t crc, const void *buf, size_t len);
 /* Whether fsf_crc32c uses the CPU's instruction. */

@@ -26,7 +26,7 @@ check_fmt (const struct fsf_dir_fmt *fmt, size_t len)
 {
   uint32_t bs = fmt->block_size;
 
-  if (bs < 1024 || bs > FSF_DIR_MAX_BLOCK || (bs & (bs - 1)))
+  if (bs < 1024 || bs > FSF_DIR_MAX_BLOCK || !fsf_is_pow2 (bs))
     return FSF_BAD_FIELD;
   if (len < bs)
     return FSF_BAD_TRUNCATED;
@@ -152,17 +152,6 @@ fsf_dir_block_iterate (const uint8_t *buf, size_t len,
   return r;
 }
 
-/* crc32c(seed, le32 ino, le32 gen): how every directory checksum starts. */
-static uint32_t
-csum_owner (uint32_t seed, uint32_t ino, uint32_t gen)
-{
-  uint8_t b[8];
-
-  fsf_put_le32 (b, ino);
-  fsf_put_le32 (b + 4, gen);
-  return fsf_crc32c (seed, b, sizeof b);
-}
-
 int
 fsf_dir_block_csum (const struct fsf_dir_fmt *fmt, uint32_t ino,
                     uint32_t gen, const uint8_t *buf, size_t len,
@@ -174,7 +163,7 @@ fsf_dir_block_csum (const struct fsf_dir_fmt *fmt, uint32_t ino,
     return r;
   if (!fsf_dir_tail_present (buf, len, fmt->block_size))
     return FSF_BAD_FIELD;
-  *csum = fsf_crc32c (csum_owner (fmt->csum_seed, ino, gen), buf,
+  *csum = fsf_crc32c (fsf_crc32c_owner (fmt->csum_seed, ino, gen), buf,
                       fmt->block_size - FSF_DIR_TAIL_SIZE);
   return 0;
 }
@@ -381,7 +370,7 @@ fsf_dx_csum (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
   r = dx_locate (fmt, buf, &count_offset, &tail);
   if (r)
     return r;
-  c = csum_owner (fmt->csum_seed, ino, gen);
+  c = fsf_crc32c_owner (fmt->csum_seed, ino, gen);
   c = fsf_crc32c (c, buf, count_offset + FSF_DX_ENTRY_SIZE
                   * (uint32_t) fsf_le16 (buf + count_offset + 2));
   c = fsf_crc32c (c, buf + tail, 4);          /* dt_reserved */

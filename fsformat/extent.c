@@ -9,8 +9,6 @@
 #include "extent.h"
 #include "fsf.h"
 
-#define LOGICAL_END ((uint64_t) 1 << 32)  /* logical blocks are 32-bit */
-
 int
 fsf_extent_header_decode (const uint8_t *buf, size_t len,
                           struct fsf_extent_header *h)
@@ -79,16 +77,10 @@ uint32_t
 fsf_extent_block_csum (const struct fsf_sb *sb, uint32_t ino,
                        uint32_t generation, const uint8_t *buf)
 {
-  uint8_t le[4];
-  uint32_t crc;
-
   if (!tail_fits (sb, buf))
     return 0;
-  fsf_put_le32 (le, ino);
-  crc = fsf_crc32c (sb->csum_seed, le, 4);
-  fsf_put_le32 (le, generation);
-  crc = fsf_crc32c (crc, le, 4);
-  return fsf_crc32c (crc, buf, fsf_extent_tail_offset (fsf_le16 (buf + 4)));
+  return fsf_crc32c (fsf_crc32c_owner (sb->csum_seed, ino, generation), buf,
+                     fsf_extent_tail_offset (fsf_le16 (buf + 4)));
 }
 
 bool
@@ -337,7 +329,7 @@ fsf_extent_walk (const struct fsf_source *src, const struct fsf_sb *sb,
   n.at.entry = -1;
   n.want_depth = -1;
   n.lo = 0;
-  n.hi = LOGICAL_END;
+  n.hi = FSF_LOGICAL_END;
   r = walk_node (&w, &n);
   free (w.bufs);
   if (r)

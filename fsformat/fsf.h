@@ -38,6 +38,9 @@ enum fsf_bad {
   FSF_BAD_UNSUPPORTED,    /* a feature this code does not implement */
 };
 
+/* Logical block numbers are 32-bit: files end by 2^32 blocks. */
+#define FSF_LOGICAL_END ((uint64_t) 1 << 32)
+
 /* Name of an enum fsf_bad value ("bad checksum"), for messages. */
 extern const char *fsf_bad_name (int bad);
 

@@ -8,12 +8,6 @@
 #include "fsf.h"
 #include "journal.h"
 
-static bool
-is_pow2 (uint32_t v)
-{
-  return v && !(v & (v - 1));
-}
-
 static void
 decode_fields (const uint8_t *p, struct fsf_jsb *jsb)
 {
@@ -75,7 +69,7 @@ check_sb (struct fsf_jsb *jsb)
   if (jsb->csum && jsb->checksum_type != FSF_JCSUM_CRC32C)
     return FSF_BAD_FIELD;
   if (jsb->blocksize < 1024 || jsb->blocksize > 65536
-      || !is_pow2 (jsb->blocksize))
+      || !fsf_is_pow2 (jsb->blocksize))
     return FSF_BAD_FIELD;
   if (jsb->first == 0 || jsb->first >= jsb->maxlen)
     return FSF_BAD_FIELD;
@@ -103,13 +97,7 @@ fsf_jsb_decode (const uint8_t *buf, size_t len, struct fsf_jsb *jsb)
 uint32_t
 fsf_jsb_csum (const uint8_t *buf)
 {
-  static const uint8_t zero[4];
-  uint32_t crc;
-
-  crc = fsf_crc32c (~0U, buf, FSF_JSB_CSUM_OFFSET);
-  crc = fsf_crc32c (crc, zero, 4);
-  return fsf_crc32c (crc, buf + FSF_JSB_CSUM_OFFSET + 4,
-                     FSF_JSB_SIZE - FSF_JSB_CSUM_OFFSET - 4);
+  return fsf_crc32c_hole (~0U, buf, FSF_JSB_SIZE, FSF_JSB_CSUM_OFFSET);
 }
 
 bool
@@ -247,22 +235,10 @@ fsf_jdesc_count_tags (const struct fsf_jsb *jsb, const uint8_t *buf)
   return n;
 }
 
-/* crc32c(seed, buf) with the 4 bytes at hole read as zero. */
-static uint32_t
-csum_with_hole (uint32_t seed, const uint8_t *buf, size_t len, size_t hole)
-{
-  static const uint8_t zero[4];
-  uint32_t crc;
-
-  crc = fsf_crc32c (seed, buf, hole);
-  crc = fsf_crc32c (crc, zero, 4);
-  return fsf_crc32c (crc, buf + hole + 4, len - hole - 4);
-}
-
 uint32_t
 fsf_jtail_csum (const struct fsf_jsb *jsb, const uint8_t *buf)
 {
-  return csum_with_hole (jsb->csum_seed, buf, jsb->blocksize,
+  return fsf_crc32c_hole (jsb->csum_seed, buf, jsb->blocksize,
                          jsb->blocksize - FSF_JTAIL_SIZE);
 }
 
@@ -286,7 +262,7 @@ fsf_jtail_csum_set (const struct fsf_jsb *jsb, uint8_t *buf)
 uint32_t
 fsf_jcommit_csum (const struct fsf_jsb *jsb, const uint8_t *buf)
 {
-  return csum_with_hole (jsb->csum_seed, buf, jsb->blocksize,
+  return fsf_crc32c_hole (jsb->csum_seed, buf, jsb->blocksize,
                          FSF_JCOMMIT_CSUM_OFFSET);
 }
 

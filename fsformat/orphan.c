@@ -29,12 +29,8 @@ fsf_orphan_block_csum (const struct fsf_sb *sb, uint32_t ino,
   uint8_t le[8];
   uint32_t crc;
 
-  fsf_put_le32 (le, ino);
-  crc = fsf_crc32c (sb->csum_seed, le, 4);
-  fsf_put_le32 (le, generation);
-  crc = fsf_crc32c (crc, le, 4);
-  fsf_put_le32 (le, (uint32_t) block);
-  fsf_put_le32 (le + 4, (uint32_t) (block >> 32));
+  crc = fsf_crc32c_owner (sb->csum_seed, ino, generation);
+  fsf_put_le64 (le, block);
   crc = fsf_crc32c (crc, le, 8);
   return fsf_crc32c (crc, buf, fsf_orphan_slots (sb->block_size) * 4);
 }

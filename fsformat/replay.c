@@ -508,7 +508,7 @@ fsf_jreplay_scan (fsf_jbmap_fn bmap, void *opaque,
 
   memset (jr, 0, sizeof *jr);
   if (fs_block_size < 1024 || fs_block_size > 65536
-      || (fs_block_size & (fs_block_size - 1)))
+      || !fsf_is_pow2 (fs_block_size))
     return -EINVAL;
   jr->block_size = fs_block_size;
   buf = malloc (fs_block_size);

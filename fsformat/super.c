@@ -16,12 +16,6 @@ copy_str (char *dst, const uint8_t *src, size_t n)
   dst[n] = '\0';
 }
 
-static bool
-is_pow2 (uint32_t v)
-{
-  return v && !(v & (v - 1));
-}
-
 static void
 decode_fields (const uint8_t *p, struct fsf_sb *sb)
 {
@@ -164,7 +158,7 @@ check_geometry (struct fsf_sb *sb)
     return FSF_BAD_FIELD;
   if (sb->inodes_per_group == 0 || sb->inodes_per_group > bits_per_block)
     return FSF_BAD_FIELD;
-  if (sb->inode_size < FSF_GOOD_OLD_INODE_SIZE || !is_pow2 (sb->inode_size)
+  if (sb->inode_size < FSF_GOOD_OLD_INODE_SIZE || !fsf_is_pow2 (sb->inode_size)
       || sb->inode_size > sb->block_size)
     return FSF_BAD_FIELD;
   if (sb->first_ino < FSF_GOOD_OLD_FIRST_INO)
@@ -193,7 +187,7 @@ check_geometry (struct fsf_sb *sb)
   if (fsf_has_incompat (sb, FSF_INCOMPAT_64BIT)) {
     if (sb->desc_size_raw < FSF_MIN_DESC_SIZE_64BIT
         || sb->desc_size_raw > FSF_MAX_DESC_SIZE
-        || !is_pow2 (sb->desc_size_raw))
+        || !fsf_is_pow2 (sb->desc_size_raw))
       return FSF_BAD_FIELD;
     sb->desc_size = sb->desc_size_raw;
   }

@@ -276,21 +276,16 @@ int
 fsf_xattr_block_csum (const struct fsf_xattr_fmt *fmt, uint64_t block,
                       const uint8_t *buf, size_t len, uint32_t *csum)
 {
-  static const uint8_t zero[4];
-  uint32_t bs = fmt->block_size, c;
+  uint32_t bs = fmt->block_size;
   uint8_t b[8];
 
   if (bs < FSF_XATTR_HEADER_SIZE)
     return FSF_BAD_FIELD;
   if (len < bs)
     return FSF_BAD_TRUNCATED;
-  fsf_put_le32 (b, (uint32_t) block);
-  fsf_put_le32 (b + 4, (uint32_t) (block >> 32));
-  c = fsf_crc32c (fmt->csum_seed, b, sizeof b);
-  c = fsf_crc32c (c, buf, FSF_XATTR_CSUM_OFFSET);
-  c = fsf_crc32c (c, zero, sizeof zero);
-  *csum = fsf_crc32c (c, buf + FSF_XATTR_CSUM_OFFSET + 4,
-                      bs - FSF_XATTR_CSUM_OFFSET - 4);
+  fsf_put_le64 (b, block);
+  *csum = fsf_crc32c_hole (fsf_crc32c (fmt->csum_seed, b, sizeof b), buf,
+                           bs, FSF_XATTR_CSUM_OFFSET);
   return 0;
 }
 
