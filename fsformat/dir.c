@@ -46,7 +46,10 @@ fsf_dir_rec_len (uint16_t raw, uint32_t block_size)
 int
 fsf_dir_rec_len_put (uint8_t *p, uint32_t rec_len, uint32_t block_size)
 {
-  if (rec_len > block_size || (rec_len & 3))
+  /* Below the 8-byte header a rec_len cannot hold an entry (and 0 would
+   * read back as the whole block).
+   */
+  if (rec_len < 8 || rec_len > block_size || (rec_len & 3))
     return FSF_BAD_FIELD;
   if (rec_len < 65536)
     fsf_put_le16 (p, (uint16_t) rec_len);
@@ -357,9 +360,12 @@ dx_locate (const struct fsf_dir_fmt *fmt, const uint8_t *buf,
   return 0;
 }
 
-int
-fsf_dx_csum (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
-             const uint8_t *buf, size_t len, uint32_t *csum)
+/* The dx checksum, and where its field is (*field, the tail's second
+ * word).  Returns 0 or an enum fsf_bad.
+ */
+static int
+dx_csum_at (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
+            const uint8_t *buf, size_t len, uint32_t *csum, uint32_t *field)
 {
   static const uint8_t zero[4];
   uint32_t count_offset, tail, c;
@@ -375,39 +381,39 @@ fsf_dx_csum (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
                   * (uint32_t) fsf_le16 (buf + count_offset + 2));
   c = fsf_crc32c (c, buf + tail, 4);          /* dt_reserved */
   *csum = fsf_crc32c (c, zero, sizeof zero);  /* dt_checksum as zero */
+  *field = tail + 4;
   return 0;
 }
 
-/* The tail's checksum field, once fsf_dx_csum found the tail. */
-static uint32_t
-dx_tail_csum_offset (const struct fsf_dir_fmt *fmt, const uint8_t *buf)
+int
+fsf_dx_csum (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
+             const uint8_t *buf, size_t len, uint32_t *csum)
 {
-  uint32_t count_offset, tail;
+  uint32_t field;
 
-  dx_locate (fmt, buf, &count_offset, &tail);
-  return tail + 4;
+  return dx_csum_at (fmt, ino, gen, buf, len, csum, &field);
 }
 
 bool
 fsf_dx_csum_verify (const struct fsf_dir_fmt *fmt, uint32_t ino,
                     uint32_t gen, const uint8_t *buf, size_t len)
 {
-  uint32_t c;
+  uint32_t c, field;
 
-  if (fsf_dx_csum (fmt, ino, gen, buf, len, &c))
+  if (dx_csum_at (fmt, ino, gen, buf, len, &c, &field))
     return false;
-  return fsf_le32 (buf + dx_tail_csum_offset (fmt, buf)) == c;
+  return fsf_le32 (buf + field) == c;
 }
 
 int
 fsf_dx_csum_set (const struct fsf_dir_fmt *fmt, uint32_t ino, uint32_t gen,
                  uint8_t *buf, size_t len)
 {
-  uint32_t c;
-  int r = fsf_dx_csum (fmt, ino, gen, buf, len, &c);
+  uint32_t c, field;
+  int r = dx_csum_at (fmt, ino, gen, buf, len, &c, &field);
 
   if (r)
     return r;
-  fsf_put_le32 (buf + dx_tail_csum_offset (fmt, buf), c);
+  fsf_put_le32 (buf + field, c);
   return 0;
 }
