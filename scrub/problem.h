@@ -57,11 +57,36 @@ enum scrub_code {
   PR_GD_ITABLE_UNUSED_RANGE = 0x0209,
   PR_GD_FLAGS_WITHOUT_CSUM = 0x020a,
   PR_GD_BACKUP_DIFFERS = 0x020b,
+  PR_GD_FREE_BLOCKS_WRONG = 0x020c,
+  PR_GD_FREE_INODES_WRONG = 0x020d,
+  PR_GD_DIRS_WRONG = 0x020e,
   /* block bitmap (type 0x03) */
   PR_BBITMAP_CSUM = 0x0301,
   PR_BBITMAP_PADDING = 0x0302,
+  PR_BBITMAP_MULTIPLY_CLAIMED = 0x0303,
+  PR_BBITMAP_USED_MARKED_FREE = 0x0304,
+  PR_BBITMAP_FREE_MARKED_USED = 0x0305,
   /* inode bitmap (type 0x04) */
   PR_IBITMAP_CSUM = 0x0401,
+  PR_IBITMAP_USED_MARKED_FREE = 0x0402,
+  PR_IBITMAP_FREE_MARKED_USED = 0x0403,
+  /* inode (type 0x05) */
+  /* -- inode codes: inode.c's helper appends here -- */
+  /* extents and block maps (type 0x06) */
+  /* -- extents codes: extents.c appends here -- */
+  /* directory (type 0x07) */
+  /* -- directory codes: directory.c appends here -- */
+  /* xattr (type 0x08) */
+  PR_XATTR_REFCOUNT = 0x0801,
+  /* -- xattr codes: xattr.c appends here (from 0x0802) -- */
+  /* symlink (type 0x09) */
+  /* -- symlink codes: symlink.c appends here -- */
+  /* journal (type 0x0a) */
+  /* -- journal codes: journal.c appends here -- */
+  /* orphans (type 0x0b) */
+  /* -- orphans codes: orphans.c appends here -- */
+  /* links (type 0x0c) */
+  /* -- links codes: links.c appends here -- */
   /* counters (type 0x0d) */
   PR_CNT_SB_FREE_BLOCKS = 0x0d01,
   PR_CNT_SB_FREE_INODES = 0x0d02,

@@ -72,8 +72,14 @@ struct scrub_ctx;
 typedef void (*scrub_report_fn) (void *opaque, const struct scrub_ctx *sc,
                                   const struct scrub_finding *f);
 
+struct scrub_pass;
+
 struct scrub_ctx {
   const struct fsf_fs *fs;
+  struct scrub_pass *pass;  /* the full pass this request runs in, or
+                             * NULL: no cross-references (pass.h) */
+  const uint8_t *inode_raw; /* an inode request: the inode's bytes when
+                             * the caller has read them, else NULL */
   struct scrub_request req;
   uint32_t oflags;          /* SCRUB_OFLAG_* so far */
   unsigned findings;        /* recorded so far */
@@ -104,6 +110,15 @@ extern const struct scrub_ops scrub_gdt_ops;
 extern const struct scrub_ops scrub_bbitmap_ops;
 extern const struct scrub_ops scrub_ibitmap_ops;
 extern const struct scrub_ops scrub_counters_ops;
+extern const struct scrub_ops scrub_probe_ops;
+extern const struct scrub_ops scrub_inode_ops;
+extern const struct scrub_ops scrub_extents_ops;
+extern const struct scrub_ops scrub_directory_ops;
+extern const struct scrub_ops scrub_xattr_ops;
+extern const struct scrub_ops scrub_symlink_ops;
+extern const struct scrub_ops scrub_journal_ops;
+extern const struct scrub_ops scrub_orphans_ops;
+extern const struct scrub_ops scrub_links_ops;
 
 /* By name ("gdt"), for the command line; SCRUB_TYPE_NR if unknown. */
 extern enum scrub_type scrub_type_by_name (const char *name);
