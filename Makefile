@@ -118,9 +118,19 @@ $(FUZZ_BIN): tests/fuzz/fuzz-fsformat.c $(FSF_SRC) $(wildcard fsformat/*.h)
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ tests/fuzz/fuzz-fsformat.c $(FSF_SRC) -pthread
 
+# The whole engine: a full pass over each input.
+FUZZ_SCRUB_BIN := $(B)/fuzz/fuzz-scrub
+$(FUZZ_SCRUB_BIN): tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) \
+                   $(wildcard fsformat/*.h scrub/*.h)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -D_GNU_SOURCE -Ifsformat -Iscrub -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread
+
 fuzz: deps
-	$(MAKE) $(FUZZ_BIN)
+	$(MAKE) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_SCRUB_BIN)
 
 # --- man pages ------------------------------------------------------------
 
@@ -131,7 +141,7 @@ docs/%.1: docs/%.pod
 # --- the two commands -----------------------------------------------------
 
 check: deps
-	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN) $(SAN_CLI)
+	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN) $(SAN_CLI)
 	tests/run-tests.sh $(UNIT_BIN)
 
 serve: deps
@@ -142,6 +152,7 @@ bench: deps
 	$(MAKE) all
 	scripts/bench-fsformat.sh
 	scripts/bench-serve.sh
+	scripts/bench-check.sh
 
 $(B)/bench/bench-fsformat: tests/bench/bench-fsformat.c $(FSF_SRC)
 	@mkdir -p $(@D)
