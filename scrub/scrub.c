@@ -65,6 +65,8 @@ const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
   [SCRUB_TYPE_GDT] = &scrub_gdt_ops,
   [SCRUB_TYPE_BBITMAP] = &scrub_bbitmap_ops,
   [SCRUB_TYPE_IBITMAP] = &scrub_ibitmap_ops,
+  [SCRUB_TYPE_DIRECTORY] = &scrub_directory_ops,
+  [SCRUB_TYPE_LINKS] = &scrub_links_ops,
   [SCRUB_TYPE_COUNTERS] = &scrub_counters_ops,
 };
 
