@@ -633,17 +633,47 @@ check_dx_tree (struct dscan *ds)
 
 /* --- one block --------------------------------------------------------- */
 
+/* Where a block's checksum is, as libext2fs finds it
+ * (__get_dirent_tail): the entries' rec_len chain must land exactly on
+ * a well-formed tail.  The tail's bytes alone do not make one: the
+ * kernel leaves a leaf's old tail behind in the block it turns into the
+ * htree root, where the chain runs to the block's end.
+ */
+enum tail_state { TAIL_OK, TAIL_NONE, TAIL_CORRUPT };
+
+static enum tail_state
+dirent_tail (const struct dscan *ds)
+{
+  uint32_t bs = ds->fmt.block_size, top = bs - FSF_DIR_TAIL_SIZE, off = 0;
+
+  /* Each step is at least 8 bytes: at most bs / 8 of them. */
+  while (off < top) {
+    struct fsf_dirent de;
+
+    /* The decoder fills rec_len whatever it thinks of the entry. */
+    fsf_dirent_decode (ds->buf, bs, off, bs, &ds->fmt, &de);
+    if (de.rec_len < FSF_DIRENT_HEADER || (de.rec_len & 3))
+      return TAIL_CORRUPT;
+    off += de.rec_len;
+  }
+  if (off > bs)
+    return TAIL_CORRUPT;
+  if (off != top || !fsf_dir_tail_present (ds->buf, bs, bs))
+    return TAIL_NONE;
+  return TAIL_OK;
+}
+
 /* Does the block fail its checksum, the way libext2fs reads it: by its
  * tail when it has one, else as an index block?
  */
 static bool
-block_csum_fails (const struct dscan *ds, bool tail)
+block_csum_fails (const struct dscan *ds, enum tail_state tail)
 {
   uint32_t bs = ds->fmt.block_size, gen = ds->in.generation;
 
   if (!ds->fmt.csum)
     return false;
-  if (tail)
+  if (tail == TAIL_OK)
     return !fsf_dir_block_csum_verify (&ds->fmt, ds->ino, gen, ds->buf, bs);
   return !fsf_dx_csum_verify (&ds->fmt, ds->ino, gen, ds->buf, bs);
 }
@@ -652,7 +682,7 @@ static int
 check_block (struct dscan *ds)
 {
   uint32_t bs = ds->fmt.block_size;
-  bool tail = ds->fmt.csum && fsf_dir_tail_present (ds->buf, bs, bs);
+  enum tail_state tail = ds->fmt.csum ? dirent_tail (ds) : TAIL_NONE;
   bool failed = block_csum_fails (ds, tail);
   enum dx_type type = DX_LEAF;
 
@@ -686,9 +716,9 @@ check_block (struct dscan *ds)
                    : FSF_DX_NODE_COUNT_OFFSET);
     return 0;
   }
-  if (ds->fmt.csum && !tail)
+  if (ds->fmt.csum && tail == TAIL_NONE)
     finding (ds, PR_DIR_LEAF_NO_TAIL, ds->pblk, 0, 0, NULL);
-  else if (failed) {
+  else if (failed && tail == TAIL_OK) {
     uint32_t c = 0;
 
     fsf_dir_block_csum (&ds->fmt, ds->ino, ds->in.generation, ds->buf, bs,
@@ -696,7 +726,9 @@ check_block (struct dscan *ds)
     finding (ds, PR_DIR_LEAF_CSUM, ds->pblk, c, fsf_le32 (ds->buf + bs - 4),
              NULL);
   }
-  return walk_entries (ds, tail);
+  /* A broken chain is walked to where the tail should be, and found. */
+  return walk_entries (ds, ds->fmt.csum && tail != TAIL_NONE
+                       && fsf_dir_tail_present (ds->buf, bs, bs));
 }
 
 /* --- the directory ---------------------------------------------------- */
