@@ -78,7 +78,15 @@ struct dscan {
                                  * e2fsck reads entries that way */
   bool filetype;                /* the filesystem's filetype feature */
   struct scrub_dirmap dm;
-  uint8_t *buf;
+  uint8_t *buf;                 /* the block being checked, in chunk */
+
+  /* Blocks read ahead: a run of the directory that is contiguous on
+   * disk, read at once.
+   */
+  uint8_t *chunk;
+  uint32_t chunk_max;           /* blocks it holds */
+  uint64_t chunk_first;         /* physical block at its start */
+  uint32_t chunk_len;           /* blocks in it now */
 
   /* The block being walked. */
   uint32_t lblk;
@@ -733,6 +741,40 @@ check_block (struct dscan *ds)
 
 /* --- the directory ---------------------------------------------------- */
 
+/* Most bytes read at once: directories are mostly contiguous. */
+#define READ_AHEAD_BYTES (256 * 1024)
+
+/* Point ds->buf at block ds->pblk (logical ds->lblk), reading it and as
+ * many of the blocks after it as follow it on disk.  Returns 0 or a
+ * negative errno.
+ */
+static int
+load_block (struct dscan *ds)
+{
+  const struct fsf_sb *sb = ds->sb;
+  uint32_t k = 1;
+  int r;
+
+  if (ds->chunk_len && ds->pblk >= ds->chunk_first
+      && ds->pblk - ds->chunk_first < ds->chunk_len) {
+    ds->buf = ds->chunk + (ds->pblk - ds->chunk_first) * sb->block_size;
+    return 0;
+  }
+  while (k < ds->chunk_max && ds->lblk + k < ds->dm.n
+         && ds->dm.map[ds->lblk + k] == ds->pblk + k
+         && ds->pblk + k < sb->blocks_count)
+    k++;
+  ds->chunk_len = 0;
+  r = fsf_read (&ds->sc->fs->src, ds->chunk, (size_t) k * sb->block_size,
+                ds->pblk * sb->block_size);
+  if (r < 0)
+    return r;
+  ds->chunk_first = ds->pblk;
+  ds->chunk_len = k;
+  ds->buf = ds->chunk;
+  return 0;
+}
+
 static int
 scan_blocks (struct dscan *ds)
 {
@@ -755,8 +797,7 @@ scan_blocks (struct dscan *ds)
     /* A block outside the filesystem is the map's finding. */
     if (ds->pblk < sb->first_data_block || ds->pblk >= sb->blocks_count)
       continue;
-    r = fsf_read (&ds->sc->fs->src, ds->buf, sb->block_size,
-                  ds->pblk * sb->block_size);
+    r = load_block (ds);
     if (r < 0)
       return r;
     r = check_block (ds);
@@ -772,14 +813,20 @@ setup (struct dscan *ds)
 {
   uint32_t bs = ds->sb->block_size, slots = 16;
 
-  ds->buf = malloc (bs);
+  ds->chunk_max = READ_AHEAD_BYTES / bs;
+  if (ds->chunk_max == 0)
+    ds->chunk_max = 1;
+  if (ds->chunk_max > ds->dm.n)
+    ds->chunk_max = ds->dm.n;
+  ds->chunk = malloc ((size_t) ds->chunk_max * bs);
   while (slots < 2 * (bs / DIRENT_MIN_REC_LEN + 1))
     slots *= 2;
   ds->names = calloc (slots, sizeof *ds->names);
   ds->names_mask = slots - 1;
   if (ds->htree)
     ds->dx = calloc (ds->dm.n, sizeof *ds->dx);
-  if (ds->buf == NULL || ds->names == NULL || (ds->htree && ds->dx == NULL))
+  if (ds->chunk == NULL || ds->names == NULL
+      || (ds->htree && ds->dx == NULL))
     return -ENOMEM;
   return 0;
 }
@@ -821,7 +868,7 @@ scrub_directory (struct scrub_ctx *sc)
   if (r == 0)
     r = scan_blocks (&ds);
  out:
-  free (ds.buf);
+  free (ds.chunk);
   free (ds.names);
   free (ds.dx);
   scrub_dirmap_free (&ds.dm);
