@@ -115,16 +115,50 @@ struct dscan {
 
 /* --- findings --------------------------------------------------------- */
 
-/* A name fit for a message: control bytes shown as '?'. */
+/* How long the well-formed UTF-8 sequence at p (n bytes left) is, or 0. */
+static unsigned
+utf8_len (const uint8_t *p, unsigned n)
+{
+  unsigned len, i;
+
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    len = 2;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef)
+    len = 3;
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+    len = 4;
+  else
+    return 0;
+  if (len > n)
+    return 0;
+  for (i = 1; i < len; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  return len;
+}
+
+/* A name fit for a message (and for JSON): control bytes and bytes that
+ * are not UTF-8 shown as '?'.
+ */
 static void
 printable_name (const struct fsf_dirent *de, char *out)
 {
-  uint16_t i;
+  unsigned i = 0, o = 0, n = de->name_len;
 
-  for (i = 0; i < de->name_len && i < FSF_NAME_LEN; i++)
-    out[i] = de->name[i] < 0x20 || de->name[i] == 0x7f ? '?'
-      : (char) de->name[i];
-  out[i] = '\0';
+  while (i < n) {
+    const uint8_t *p = de->name + i;
+    unsigned k = *p >= 0x80 ? utf8_len (p, n - i) : 1;
+
+    if (k == 0 || (k == 1 && (*p < 0x20 || *p == 0x7f))) {
+      out[o++] = '?';
+      i++;
+      continue;
+    }
+    memcpy (out + o, p, k);
+    o += k;
+    i += k;
+  }
+  out[o] = '\0';
 }
 
 static void
