@@ -84,6 +84,10 @@ make_tree (void)
     CU_ASSERT_PTR_NOT_NULL_FATAL (f);
     fclose (f);
   }
+  /* Names whose bytes hash differently as signed and unsigned chars. */
+  sh ("cd %s/big && for i in $(seq 1 60); do "
+      ": > \"$(printf 'n\\303\\244m\\303\\251_%%d' $i)\"; "
+      ": > \"$(printf 'x\\377\\376%%d' $i)\"; done", tree);
   sh ("echo data > %s/d2/file && touch %s/d0/empty", tree, tree);
   sh ("ln %s/d0/f1 %s/d0/hardlink", tree, tree);
   sh ("ln -s ../d1 %s/d0/sym%s", tree, "");
@@ -531,6 +535,7 @@ test_dir__clean_images_of_every_profile (void)
   static const char *const recipes[] = {
     "-t ext4", BASE, "-t ext3", "-t ext2", "-t ext4 -O ^metadata_csum",
     "-t ext4 -O ^metadata_csum,^64bit -I 128", "-t ext3 -b 1024",
+    "-t ext2 -O ^filetype",
   };
   size_t i;
 
@@ -567,7 +572,9 @@ kernel_image (const char *recipe)
             "mv a/b/c a/c2 && ln big/a_rather_long_file_name_2 a/hl && "
             "mv big/a_rather_long_file_name_5 a/moved && "
             "echo data > a/b/file && ln -s ../big a/sym && "
-            "touch big/again_{1..500}'; cd / && umount %s/mnt", dir, dir);
+            "touch big/again_{1..500} big/$(printf \"\\377\\376\")_{1..300} "
+            "big/$(printf \"n\\303\\244m\\303\\251\")_{1..300}'; "
+            "cd / && umount %s/mnt", dir, dir);
   CU_ASSERT_EQUAL (system (cmd), 0);
   scan (&r);
   rc = e2fsck_rc ();
