@@ -235,10 +235,10 @@ scrub_links (struct scrub_ctx *sc)
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }
-  /* Nor can it count anything when this version's pass has no inode
-   * scrubber to note the inodes in use.
+  /* Nor when no inode was noted in use: the pass had no inode scrubber
+   * (a filesystem always has some in use: its root, its reserved ones).
    */
-  if (scrub_ops[SCRUB_TYPE_INODE] == NULL) {
+  if (p->inodes_used == 0) {
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }
