@@ -65,6 +65,10 @@ const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
   [SCRUB_TYPE_GDT] = &scrub_gdt_ops,
   [SCRUB_TYPE_BBITMAP] = &scrub_bbitmap_ops,
   [SCRUB_TYPE_IBITMAP] = &scrub_ibitmap_ops,
+  [SCRUB_TYPE_INODE] = &scrub_inode_ops,
+  [SCRUB_TYPE_EXTENTS] = &scrub_extents_ops,
+  [SCRUB_TYPE_XATTR] = &scrub_xattr_ops,
+  [SCRUB_TYPE_SYMLINK] = &scrub_symlink_ops,
   [SCRUB_TYPE_COUNTERS] = &scrub_counters_ops,
 };
 
