@@ -153,16 +153,17 @@ bad_node (struct map_walk *w, const struct fsf_extent_where *at, size_t *len)
   return w->scratch;
 }
 
-/* A header the walker refused: e2fsck accepts an index node with no
- * entries (the kernel never writes one, but nothing in it is wrong).
+/* A header the walker refused though it decodes: an index node with
+ * no entries, or a child whose eh_depth is not its parent's less one.
+ * The kernel would refuse both; e2fsck accepts both (libext2fs reads a
+ * child's depth from its place in the tree), and so do we.
  */
 static bool
-empty_index_node (const uint8_t *buf, size_t len)
+header_decodes (const uint8_t *buf, size_t len)
 {
   struct fsf_extent_header h;
 
-  return fsf_extent_header_decode (buf, len, &h) == 0 && h.depth > 0
-    && h.depth <= FSF_EXTENT_MAX_DEPTH && h.entries == 0;
+  return fsf_extent_header_decode (buf, len, &h) == 0;
 }
 
 /* An entry the walker called FSF_BAD_FIELD: say which rule it broke. */
@@ -244,7 +245,7 @@ on_extent_bad (void *opaque, const struct fsf_extent_where *at, int bad)
       break;
     default:
       buf = bad_node (w, at, &len);
-      if (buf && empty_index_node (buf, len))
+      if (buf && header_decodes (buf, len))
         break;
       map_bad (w, PR_EXTENT_HEADER, at->block, 0, (uint64_t) bad);
       break;
@@ -294,6 +295,31 @@ too_big (struct map_walk *w, int64_t blockcnt)
   return big;
 }
 
+/* A bad block on group metadata: e2fsck's process_bad_block calls the
+ * primary superblock and descriptors and any group's bitmaps beyond
+ * repair (exit 4), and a bad inode-table block makes the inode scan
+ * give up the inodes in it; backups and reserved GDT blocks only draw a
+ * warning.
+ */
+static bool
+bad_block_unfixable (struct map_walk *w, uint64_t blk)
+{
+  const struct fsf_sb *sb = &w->sc->fs->sb;
+  struct fsf_gd gd;
+  uint32_t g;
+
+  if (blk >= sb->first_data_block
+      && blk <= (uint64_t) sb->first_data_block + fsf_gd_table_blocks (sb))
+    return true;
+  for (g = 0; g < sb->groups_count; g++)
+    if (fsf_fs_read_gd (w->sc->fs, g, &gd, NULL) == 0
+        && (gd.block_bitmap == blk || gd.inode_bitmap == blk
+            || (blk >= gd.inode_table
+                && blk - gd.inode_table < sb->itable_blocks)))
+      return true;
+  return false;
+}
+
 static int
 on_data (void *opaque, uint32_t logical, uint64_t physical)
 {
@@ -303,6 +329,8 @@ on_data (void *opaque, uint32_t logical, uint64_t physical)
     /* A listed bad block: owned by the list unless metadata has it. */
     if (w->sc->pass && !scrub_pass_owned (w->sc->pass, physical))
       return claim (w, physical, 1);
+    if (w->sc->pass && bad_block_unfixable (w, physical))
+      map_bad (w, PR_INODE_BAD_BLOCKS_INODE, physical, 0, 0);
     return 0;
   }
   if (too_big (w, logical))

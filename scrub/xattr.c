@@ -149,7 +149,14 @@ scrub_inode_xattrs (struct scrub_ctx *sc, uint32_t ino,
     check_ibody (sc, &w, &fmt, raw);
   if (blk == 0)
     return 0;
-  /* e2fsck pass 2 clears such an i_file_acl (FILE_ACL_ZERO, _BAD). */
+  /* e2fsck pass 2 clears such an i_file_acl (FILE_ACL_ZERO, _BAD) of
+   * an inode a directory names; reserved inodes other than the root
+   * are named by none, so their i_file_acl goes unread.
+   */
+  if (ino < sb->first_ino && ino != FSF_ROOT_INO
+      && (!fsf_has_compat (sb, FSF_COMPAT_EXT_ATTR)
+          || blk < sb->first_data_block || blk >= sb->blocks_count))
+    return 0;
   if (!fsf_has_compat (sb, FSF_COMPAT_EXT_ATTR)) {
     chk_set_corrupt (sc, PR_XATTR_BLOCK_NO_FEATURE, w.group, ino, blk, 0,
                      0);
