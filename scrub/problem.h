@@ -72,8 +72,52 @@ enum scrub_code {
   PR_IBITMAP_FREE_MARKED_USED = 0x0403,
   /* inode (type 0x05) */
   /* -- inode codes: inode.c's helper appends here -- */
+  PR_INODE_CSUM = 0x0501,
+  PR_INODE_ZERO_DTIME = 0x0502,
+  PR_INODE_SET_DTIME = 0x0503,
+  PR_INODE_ORPHAN_DTIME = 0x0504,
+  PR_INODE_BAD_MODE = 0x0505,
+  PR_INODE_BAD_SPECIAL = 0x0506,
+  PR_INODE_SPECIAL_SIZE = 0x0507,
+  PR_INODE_SPECIAL_FLAGS = 0x0508,
+  PR_INODE_EXTENTS_FEATURE = 0x0509,
+  PR_INODE_MISSING_EXTENTS_FL = 0x050a,
+  PR_INODE_INLINE_DATA = 0x050b,
+  PR_INODE_HTREE_NODIR = 0x050c,
+  PR_INODE_HTREE_FEATURE = 0x050d,
+  PR_INODE_CASEFOLD = 0x050e,
+  PR_INODE_IMAGIC = 0x050f,
+  PR_INODE_EA_INODE_NONREG = 0x0510,
+  PR_INODE_EXTRA_ISIZE = 0x0511,
+  PR_INODE_FADDR = 0x0512,
+  PR_INODE_FILE_ACL_HI = 0x0513,
+  PR_INODE_BLOCKS_HI = 0x0514,
+  PR_INODE_DIR_SIZE_HIGH = 0x0515,
+  PR_INODE_SIZE = 0x0516,
+  PR_INODE_I_BLOCKS = 0x0517,
+  PR_INODE_ZERO_LENGTH_DIR = 0x0518,
+  PR_INODE_ROOT_NOT_DIR = 0x0519,
+  PR_INODE_RESERVED_MODE = 0x051a,
+  PR_INODE_RESERVED_NOT_CLEAR = 0x051b,
+  PR_INODE_BAD_BLOCKS_INODE = 0x051c,
+  PR_INODE_RESIZE_INVALID = 0x051d,
+  PR_INODE_RESIZE_NOT_CLEAR = 0x051e,
+  PR_INODE_TIME_EPOCH = 0x051f,
   /* extents and block maps (type 0x06) */
   /* -- extents codes: extents.c appends here -- */
+  PR_EXTENT_HEADER = 0x0601,
+  PR_EXTENT_CSUM = 0x0602,
+  PR_EXTENT_BAD_START = 0x0603,
+  PR_EXTENT_ENDS_BEYOND = 0x0604,
+  PR_EXTENT_ZERO_LEN = 0x0605,
+  PR_EXTENT_ORDER = 0x0606,
+  PR_EXTENT_INDEX_START = 0x0607,
+  PR_EXTENT_END_BOUNDS = 0x0608,
+  PR_EXTENT_DEPTH = 0x0609,
+  PR_EXTENT_UNINIT_DIR = 0x060a,
+  PR_MAP_TOO_BIG = 0x060b,
+  PR_BLOCKMAP_BAD_BLOCK = 0x060c,
+  PR_BLOCKMAP_LOOP = 0x060d,
   /* directory (type 0x07) */
   /* -- directory codes: directory.c appends here -- */
   PR_DIR_NO_BLOCKS = 0x0701,
@@ -120,8 +164,22 @@ enum scrub_code {
   /* xattr (type 0x08) */
   PR_XATTR_REFCOUNT = 0x0801,
   /* -- xattr codes: xattr.c appends here (from 0x0802) -- */
+  PR_XATTR_IBODY = 0x0802,
+  PR_XATTR_IBODY_HASH = 0x0803,
+  PR_XATTR_BLOCK_RANGE = 0x0804,
+  PR_XATTR_BLOCK_NO_FEATURE = 0x0805,
+  PR_XATTR_BLOCK_MAGIC = 0x0806,
+  PR_XATTR_BLOCK_HBLOCKS = 0x0807,
+  PR_XATTR_BLOCK_CSUM = 0x0808,
+  PR_XATTR_BLOCK_ENTRY = 0x0809,
+  PR_XATTR_BLOCK_NAME = 0x080a,
+  PR_XATTR_BLOCK_HASH = 0x080b,
   /* symlink (type 0x09) */
   /* -- symlink codes: symlink.c appends here -- */
+  PR_SYMLINK_SIZE = 0x0901,
+  PR_SYMLINK_FLAGS = 0x0902,
+  PR_SYMLINK_MAP = 0x0903,
+  PR_SYMLINK_TARGET = 0x0904,
   /* journal (type 0x0a) */
   /* -- journal codes: journal.c appends here -- */
   /* orphans (type 0x0b) */

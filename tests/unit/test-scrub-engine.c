@@ -87,7 +87,7 @@ scrub_all (struct run *r)
     const struct scrub_ops *ops = scrub_ops[t];
     uint32_t g, n;
 
-    /* Inode-scope scrubbers are tested on their own inodes elsewhere. */
+    /* Per-inode scrubbers need an inode: test-scrub-inode runs them. */
     if (ops == NULL || ops->scope == SCRUB_SCOPE_INODE)
       continue;
     n = ops->scope == SCRUB_SCOPE_GROUP ? r->fs.sb.groups_count : 1;
