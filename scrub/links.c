@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bytes.h"
 #include "pass.h"
@@ -102,6 +103,41 @@ check_connectivity (struct scrub_ctx *sc, uint8_t *done)
     if (d->dotdot != parent_of (d))
       links_finding (sc, PR_LINKS_BAD_DOTDOT, d->ino, parent_of (d),
                      d->dotdot);
+  }
+}
+
+/* Which directories reach the root: a second walk, exact where e2fsck's
+ * is not (it takes a directory seen once as connected, so a cycle of
+ * parents whose '..' agree passes).  Each directory is classified once:
+ * a walk pushes the unknown directories it passes on stack and gives
+ * them all the answer it ends with.
+ */
+enum reach { REACH_UNKNOWN, REACH_WALKING, REACH_ROOT, REACH_NOT };
+
+static void
+find_loops (struct scrub_ctx *sc, uint8_t *state, uint32_t *stack)
+{
+  struct scrub_pass *p = sc->pass;
+  size_t i, root = dir_index (p, FSF_ROOT_INO);
+
+  if (root != SIZE_MAX)
+    state[root] = REACH_ROOT;
+  for (i = 0; i < p->ndirs; i++) {
+    size_t k = i, depth = 0;
+    enum reach answer = REACH_NOT;
+
+    while (k != SIZE_MAX && state[k] == REACH_UNKNOWN) {
+      state[k] = REACH_WALKING;
+      stack[depth++] = (uint32_t) k;
+      k = p->dirs[k].parent ? dir_index (p, p->dirs[k].parent) : SIZE_MAX;
+    }
+    if (k != SIZE_MAX && state[k] == REACH_WALKING)
+      links_finding (sc, PR_LINKS_DIR_LOOP, p->dirs[k].ino, 0,
+                     p->dirs[k].parent);
+    else if (k != SIZE_MAX)
+      answer = (enum reach) state[k];
+    while (depth > 0)
+      state[stack[--depth]] = answer;
   }
 }
 
@@ -254,9 +290,12 @@ scrub_links (struct scrub_ctx *sc)
     return 0;
   }
   subdirs = calloc (p->ndirs ? p->ndirs : 1, sizeof *subdirs);
-  done = calloc (p->ndirs / 8 + 1, 1);
+  done = calloc (p->ndirs ? p->ndirs : 1, 1);
   if (subdirs && done) {
     check_connectivity (sc, done);
+    memset (done, 0, p->ndirs);
+    find_loops (sc, done, subdirs);
+    memset (subdirs, 0, p->ndirs * sizeof *subdirs);
     for (i = 0; i < p->ndirs; i++) {
       size_t k = p->dirs[i].dotdot ? dir_index (p, p->dirs[i].dotdot)
         : SIZE_MAX;

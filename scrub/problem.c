@@ -461,6 +461,14 @@ const struct scrub_problem scrub_problems[] = {
   { PR_LINKS_DIR_OVERFLOW, "LINKS_DIR_OVERFLOW", SEV_PREEN,
     "indexed directory inode %i has link count 1, %e links found",
     "set the link count", true },
+  /* Directories that name each other as parent, their '..' agreeing,
+   * and none reachable from the root: e2fsck pass 3 stops at a
+   * directory it has seen and calls them connected, and e2fsck -n exits
+   * 0.  Not CORRUPT, then, but said.
+   */
+  { PR_LINKS_DIR_LOOP, "LINKS_DIR_LOOP", SEV_WARNING,
+    "directory inode %i is in a cycle of parents not reachable from the "
+    "root", "reconnect it to lost+found", false },
   /* While mounted, the kernel keeps these in memory only: PREEN, as
    * e2fsck lets a stale superblock count pass.
    */

@@ -195,6 +195,7 @@ enum scrub_code {
   PR_LINKS_COUNT = 0x0c07,
   PR_LINKS_DIR_NLINK = 0x0c08,
   PR_LINKS_DIR_OVERFLOW = 0x0c09,
+  PR_LINKS_DIR_LOOP = 0x0c0a,
   /* counters (type 0x0d) */
   PR_CNT_SB_FREE_BLOCKS = 0x0d01,
   PR_CNT_SB_FREE_INODES = 0x0d02,

@@ -1117,6 +1117,35 @@ test_dir__directory_loop (void)
   expect (PR_LINKS_BAD_DOTDOT);
 }
 
+/* Two directories each other's parent, '..' and link counts agreeing,
+ * cut off from the root: e2fsck -fn passes it (exit 0); a warning here.
+ */
+static void
+test_dir__detached_cycle_is_a_warning (void)
+{
+  struct loc dotdot;
+  uint32_t deep;
+  char cmds[256];
+  int full;
+
+  mkfs (BASE, false);
+  dotdot = locate ("d0/sub/..");
+  deep = locate ("d0/sub/deep").ino;
+  snprintf (cmds, sizeof cmds, "link /d0/sub /d0/sub/deep/x\n"
+            "unlink /d0/sub\nsif /d0 links_count 2\n"
+            "sif <%u> links_count 3", deep);
+  debugfs_w (cmds);
+  patch_le32 (&dotdot, 0, deep);
+  for (full = 0; full < 2; full++) {
+    struct run r;
+
+    scan (&r, full);
+    CU_ASSERT_TRUE (found (&r, PR_LINKS_DIR_LOOP));
+    CU_ASSERT_FALSE (r.corrupt);
+  }
+  CU_ASSERT_EQUAL (e2fsck_rc (), 0);
+}
+
 static void
 test_dir__link_to_the_root (void)
 {
@@ -1171,6 +1200,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__disconnected_directory),
   UNIT_TEST (test_dir__directory_loop),
   UNIT_TEST (test_dir__link_to_the_root),
+  UNIT_TEST (test_dir__detached_cycle_is_a_warning),
 };
 
 static int
