@@ -82,8 +82,40 @@ enum scrub_code {
   /* symlink (type 0x09) */
   /* -- symlink codes: symlink.c appends here -- */
   /* journal (type 0x0a) */
+  PR_JNL_INODE_INVALID = 0x0a01,
+  PR_JNL_INODE_BACKUP = 0x0a02,
+  PR_JNL_INODE_MODE = 0x0a03,
+  PR_JNL_SB_MAGIC = 0x0a04,
+  PR_JNL_SB_TYPE = 0x0a05,
+  PR_JNL_SB_FEATURES = 0x0a06,
+  PR_JNL_SB_CSUM = 0x0a07,
+  PR_JNL_SB_BLOCKSIZE = 0x0a08,
+  PR_JNL_SB_MAXLEN = 0x0a09,
+  PR_JNL_SB_USERS = 0x0a0a,
+  PR_JNL_FC_BLOCKS = 0x0a0b,
+  PR_JNL_FEATURE_OFF = 0x0a0c,
+  PR_JNL_RECOVER_NO_JOURNAL = 0x0a0d,
+  PR_JNL_UUID_INTERNAL = 0x0a0e,
+  PR_JNL_INODE8_NOT_CLEAR = 0x0a0f,
+  PR_JNL_BACKUP_DIFFERS = 0x0a10,
+  PR_JNL_DATA_NO_RECOVERY = 0x0a11,
+  PR_JNL_ERRNO = 0x0a12,
+  PR_JNL_TXN_CORRUPT = 0x0a13,
+  PR_JNL_REPLAY_SKIPPED = 0x0a14,
   /* -- journal codes: journal.c appends here -- */
   /* orphans (type 0x0b) */
+  PR_ORPHAN_LINK_RANGE = 0x0b01,
+  PR_ORPHAN_LIST_LOOP = 0x0b02,
+  PR_ORPHAN_NOT_IN_USE = 0x0b03,
+  PR_ORPHAN_UNRECOVERED = 0x0b04,
+  PR_ORPHAN_FILE_MAGIC = 0x0b05,
+  PR_ORPHAN_FILE_CSUM = 0x0b06,
+  PR_ORPHAN_FILE_INODE = 0x0b07,
+  PR_ORPHAN_FILE_ENTRY_RANGE = 0x0b08,
+  PR_ORPHAN_FILE_UNRECOVERED = 0x0b09,
+  PR_ORPHAN_PRESENT_NO_FILE = 0x0b0a,
+  PR_ORPHAN_PRESENT_CLEAN = 0x0b0b,
+  PR_ORPHAN_FILE_NO_JOURNAL = 0x0b0c,
   /* -- orphans codes: orphans.c appends here -- */
   /* links (type 0x0c) */
   /* -- links codes: links.c appends here -- */
