@@ -61,10 +61,12 @@ const char *const scrub_type_names[SCRUB_TYPE_NR] = {
 };
 
 const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
+  [SCRUB_TYPE_PROBE] = &scrub_probe_ops,
   [SCRUB_TYPE_SUPERBLOCK] = &scrub_superblock_ops,
   [SCRUB_TYPE_GDT] = &scrub_gdt_ops,
   [SCRUB_TYPE_BBITMAP] = &scrub_bbitmap_ops,
   [SCRUB_TYPE_IBITMAP] = &scrub_ibitmap_ops,
+  [SCRUB_TYPE_JOURNAL] = &scrub_journal_ops,
   [SCRUB_TYPE_COUNTERS] = &scrub_counters_ops,
 };
 
