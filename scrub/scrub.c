@@ -67,6 +67,7 @@ const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
   [SCRUB_TYPE_BBITMAP] = &scrub_bbitmap_ops,
   [SCRUB_TYPE_IBITMAP] = &scrub_ibitmap_ops,
   [SCRUB_TYPE_JOURNAL] = &scrub_journal_ops,
+  [SCRUB_TYPE_ORPHANS] = &scrub_orphans_ops,
   [SCRUB_TYPE_COUNTERS] = &scrub_counters_ops,
 };
 
