@@ -34,6 +34,11 @@
  * scrubber's SB_LAST_ORPHAN.  The list walk is fsf_orphan_list_walk's,
  * bounded by the number of distinct inodes on it; the orphan file's by
  * its size.
+ *
+ * For the inode phase, scrub_pass_collect_orphans records which inodes
+ * the release will take (scrub_pass_orphan), so that the inode scrubber
+ * judges them as the filesystem will be after it, not as pass 1 judges
+ * an inode nobody released.
  */
 
 #include <errno.h>
@@ -41,6 +46,7 @@
 #include <string.h>
 
 #include "orphan.h"
+#include "pass.h"
 #include "scrub.h"
 
 /* s_last_orphan list, or the orphan file: will recovery release them? */
@@ -320,3 +326,101 @@ const struct scrub_ops scrub_orphans_ops = {
   .scope = SCRUB_SCOPE_FS,
   .scrub = scrub_orphans,
 };
+
+/* --- the pass's set of inodes recovery will release -------------------- */
+
+struct collect {
+  const struct fsf_fs *fs;
+  uint32_t *inos;
+  size_t n, alloc;
+};
+
+static int
+collect_add (struct collect *c, uint32_t ino)
+{
+  if (c->n == c->alloc) {
+    size_t n = c->alloc ? c->alloc * 2 : 64;
+    uint32_t *p;
+
+    /* Never more than one per inode. */
+    if (c->alloc >= c->fs->sb.inodes_count)
+      return 0;
+    p = realloc (c->inos, n * sizeof *p);
+    if (p == NULL)
+      return -ENOMEM;
+    c->inos = p;
+    c->alloc = n;
+  }
+  c->inos[c->n++] = ino;
+  return 0;
+}
+
+static int
+collect_list (void *opaque, uint32_t ino)
+{
+  struct collect *c = opaque;
+  struct fsf_inode in;
+  int r;
+
+  r = fsf_fs_read_inode (c->fs, ino, &in, NULL);
+  if (r < 0)
+    return r;
+  /* The inode holding a bad link is not released. */
+  if ((r == 0 || r == FSF_BAD_FIELD)
+      && in.dtime && !orphan_in_range (&c->fs->sb, in.dtime))
+    return 0;
+  return collect_add (c, ino);
+}
+
+static int
+collect_file (void *opaque, uint32_t ino)
+{
+  struct collect *c = opaque;
+
+  if (!orphan_in_range (&c->fs->sb, ino))
+    return 0;
+  return collect_add (c, ino);
+}
+
+static int
+cmp_ino (const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+  return (x > y) - (x < y);
+}
+
+int
+scrub_pass_collect_orphans (struct scrub_pass *p)
+{
+  const struct fsf_fs *fs = p->fs;
+  const struct fsf_sb *sb = &fs->sb;
+  struct collect c = { fs, NULL, 0, 0 };
+  size_t i, k;
+  int r = 0;
+
+  free (p->orphans);
+  p->orphans = NULL;
+  p->norphans = 0;
+  if (!release_pending (fs))
+    return 0;
+  if (sb->last_orphan && orphan_in_range (sb, sb->last_orphan))
+    r = fsf_orphan_list_walk (fs, collect_list, &c);
+  if (r >= 0 && file_release_pending (fs)
+      && fsf_has_compat (sb, FSF_COMPAT_ORPHAN_FILE)
+      && sb->orphan_file_inum && sb->orphan_file_inum <= sb->inodes_count)
+    r = fsf_orphan_file_walk (fs, collect_file, NULL, &c);
+  if (r < 0) {
+    free (c.inos);
+    return r;
+  }
+  /* Sorted and unique, for scrub_pass_orphan to bisect. */
+  if (c.n)
+    qsort (c.inos, c.n, sizeof *c.inos, cmp_ino);
+  for (i = k = 0; i < c.n; i++)
+    if (k == 0 || c.inos[k - 1] != c.inos[i])
+      c.inos[k++] = c.inos[i];
+  p->orphans = c.inos;
+  p->norphans = k;
+  return 0;
+}
