@@ -80,24 +80,28 @@ low_dtime_check (const struct fsf_sb *sb)
            || (sb->mkfs_time && sb->mkfs_time < sb->inodes_count));
 }
 
+/* One inode bitmap, cached by group. */
+struct ibm_cache {
+  uint8_t *ibm;
+  uint32_t group;
+  bool valid;
+};
+
 struct owalk {
   struct scrub_ctx *sc;
   bool pending;
   uint32_t last;              /* the last inode the walk gave */
   uint64_t entries;           /* orphan-file entries seen */
-  /* One inode bitmap, cached by group. */
-  uint8_t *ibm;
-  uint32_t ibm_group;
-  bool ibm_valid;
+  struct ibm_cache ibm;
 };
 
 /* Is ino marked in use in its group's inode bitmap (as libext2fs reads
  * it: an INODE_UNINIT group has none in use)?
  */
 static int
-ibitmap_used (struct owalk *w, uint32_t ino, bool *used)
+ibitmap_used (const struct fsf_fs *fs, struct ibm_cache *w, uint32_t ino,
+              bool *used)
 {
-  const struct fsf_fs *fs = w->sc->fs;
   const struct fsf_sb *sb = &fs->sb;
   uint32_t g = (ino - 1) / sb->inodes_per_group;
   uint32_t bit = (ino - 1) % sb->inodes_per_group;
@@ -105,8 +109,8 @@ ibitmap_used (struct owalk *w, uint32_t ino, bool *used)
   int r;
 
   *used = false;
-  if (!w->ibm_valid || w->ibm_group != g) {
-    w->ibm_valid = false;
+  if (!w->valid || w->group != g) {
+    w->valid = false;
     if (w->ibm == NULL && (w->ibm = malloc (sb->block_size)) == NULL)
       return -ENOMEM;
     memset (w->ibm, 0, sb->block_size);
@@ -124,8 +128,8 @@ ibitmap_used (struct owalk *w, uint32_t ino, bool *used)
       if (r < 0)
         return r;
     }
-    w->ibm_group = g;
-    w->ibm_valid = true;
+    w->group = g;
+    w->valid = true;
   }
   *used = (w->ibm[bit / 8] >> (bit % 8)) & 1;
   return 0;
@@ -140,7 +144,7 @@ check_release (struct owalk *w, uint32_t ino, const struct fsf_inode *in)
 
   if (in->links_count != 0)
     return 0;
-  r = ibitmap_used (w, ino, &used);
+  r = ibitmap_used (w->sc->fs, &w->ibm, ino, &used);
   if (r < 0)
     return r;
   if (!used)
@@ -165,7 +169,7 @@ check_unrecovered (struct owalk *w, uint32_t ino, const struct fsf_inode *in)
   else if (!in->links_count && !in->dtime && in->mode)
     f.name = "deleted with zero dtime";
   else if (!in->links_count) {
-    r = ibitmap_used (w, ino, &used);
+    r = ibitmap_used (w->sc->fs, &w->ibm, ino, &used);
     if (r < 0)
       return r;
     if (used)
@@ -318,7 +322,7 @@ scrub_orphans (struct scrub_ctx *sc)
     w.last = 0;
     r = check_file (sc, &w);
   }
-  free (w.ibm);
+  free (w.ibm.ibm);
   return r < 0 ? r : 0;
 }
 
@@ -333,6 +337,7 @@ struct collect {
   const struct fsf_fs *fs;
   uint32_t *inos;
   size_t n, alloc;
+  struct ibm_cache ibm;
 };
 
 static int
@@ -355,6 +360,21 @@ collect_add (struct collect *c, uint32_t ino)
   return 0;
 }
 
+/* Add ino unless it is free already (ORPHAN_NOT_IN_USE): the inode
+ * scrubber must not take it for one in use.
+ */
+static int
+collect_in_use (struct collect *c, uint32_t ino, const struct fsf_inode *in)
+{
+  bool used = true;
+  int r;
+
+  if (in->links_count == 0
+      && (r = ibitmap_used (c->fs, &c->ibm, ino, &used)) < 0)
+    return r;
+  return used ? collect_add (c, ino) : 0;
+}
+
 static int
 collect_list (void *opaque, uint32_t ino)
 {
@@ -365,21 +385,29 @@ collect_list (void *opaque, uint32_t ino)
   r = fsf_fs_read_inode (c->fs, ino, &in, NULL);
   if (r < 0)
     return r;
-  /* The inode holding a bad link is not released. */
-  if ((r == 0 || r == FSF_BAD_FIELD)
-      && in.dtime && !orphan_in_range (&c->fs->sb, in.dtime))
+  if (r != 0 && r != FSF_BAD_FIELD)
     return 0;
-  return collect_add (c, ino);
+  /* The inode holding a bad link is not released. */
+  if (in.dtime && !orphan_in_range (&c->fs->sb, in.dtime))
+    return 0;
+  return collect_in_use (c, ino, &in);
 }
 
 static int
 collect_file (void *opaque, uint32_t ino)
 {
   struct collect *c = opaque;
+  struct fsf_inode in;
+  int r;
 
   if (!orphan_in_range (&c->fs->sb, ino))
     return 0;
-  return collect_add (c, ino);
+  r = fsf_fs_read_inode (c->fs, ino, &in, NULL);
+  if (r < 0)
+    return r;
+  if (r != 0 && r != FSF_BAD_FIELD)
+    return 0;
+  return collect_in_use (c, ino, &in);
 }
 
 static int
@@ -395,7 +423,7 @@ scrub_pass_collect_orphans (struct scrub_pass *p)
 {
   const struct fsf_fs *fs = p->fs;
   const struct fsf_sb *sb = &fs->sb;
-  struct collect c = { fs, NULL, 0, 0 };
+  struct collect c = { .fs = fs };
   size_t i, k;
   int r = 0;
 
@@ -410,6 +438,7 @@ scrub_pass_collect_orphans (struct scrub_pass *p)
       && fsf_has_compat (sb, FSF_COMPAT_ORPHAN_FILE)
       && sb->orphan_file_inum && sb->orphan_file_inum <= sb->inodes_count)
     r = fsf_orphan_file_walk (fs, collect_file, NULL, &c);
+  free (c.ibm.ibm);
   if (r < 0) {
     free (c.inos);
     return r;

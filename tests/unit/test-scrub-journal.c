@@ -464,6 +464,17 @@ test_orphans__pass_knows_what_recovery_releases (void)
   CU_ASSERT (!scrub_pass_orphan (&p, 13));
   scrub_pass_free (&p);
   close_image (&o);
+
+  /* Nor one that is free already (ORPHAN_NOT_IN_USE). */
+  make_image ("-t ext4", "ssv last_orphan 100\nfeature needs_recovery\n",
+              NULL);
+  open_image (&o);
+  CU_ASSERT_EQUAL_FATAL (scrub_pass_init (&p, &o.fs, NULL, NULL, NULL,
+                                          NULL), 0);
+  CU_ASSERT_EQUAL (scrub_pass_collect_orphans (&p), 0);
+  CU_ASSERT_EQUAL (p.norphans, 0);
+  scrub_pass_free (&p);
+  close_image (&o);
 }
 
 /* The probe records nothing; the journal scrubber is there only for a
