@@ -38,7 +38,8 @@ FSF_SRC    := $(wildcard fsformat/*.c)
 CLI_BIN    := scrub/nbdscrub
 CLI_SRC    := $(filter-out scrub/gen-problems.c,$(wildcard scrub/*.c))
 # The engine: scrub/ without the command's own files.
-SCRUB_LIB  := $(filter-out scrub/nbdscrub.c scrub/dump.c,$(CLI_SRC))
+SCRUB_LIB  := $(filter-out scrub/nbdscrub.c scrub/dump.c scrub/check.c \
+                            scrub/image.c,$(CLI_SRC))
 
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -96,6 +97,11 @@ $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
 
+# The command under ASan and UBSan, for the corruption corpus.
+SAN_CLI := $(B)/san/nbdscrub
+$(SAN_CLI): $(patsubst %.c,$(B)/san/%.o,$(CLI_SRC) $(FSF_SRC))
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -ljansson
+
 $(B)/tests/test-fsformat-%: $(B)/san/tests/unit/test-fsformat-%.o \
                             $(patsubst %.c,$(B)/san/%.o,$(FSF_SRC))
 	@mkdir -p $(@D)
@@ -112,9 +118,19 @@ $(FUZZ_BIN): tests/fuzz/fuzz-fsformat.c $(FSF_SRC) $(wildcard fsformat/*.h)
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -o $@ tests/fuzz/fuzz-fsformat.c $(FSF_SRC) -pthread
 
+# The whole engine: a full pass over each input.
+FUZZ_SCRUB_BIN := $(B)/fuzz/fuzz-scrub
+$(FUZZ_SCRUB_BIN): tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) \
+                   $(wildcard fsformat/*.h scrub/*.h)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -D_GNU_SOURCE -Ifsformat -Iscrub -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread
+
 fuzz: deps
-	$(MAKE) $(FUZZ_BIN)
+	$(MAKE) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_SCRUB_BIN)
 
 # --- man pages ------------------------------------------------------------
 
@@ -125,7 +141,7 @@ docs/%.1: docs/%.pod
 # --- the two commands -----------------------------------------------------
 
 check: deps
-	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN)
+	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN) $(SAN_CLI)
 	tests/run-tests.sh $(UNIT_BIN)
 
 serve: deps
@@ -136,6 +152,7 @@ bench: deps
 	$(MAKE) all
 	scripts/bench-fsformat.sh
 	scripts/bench-serve.sh
+	scripts/bench-check.sh
 
 $(B)/bench/bench-fsformat: tests/bench/bench-fsformat.c $(FSF_SRC)
 	@mkdir -p $(@D)

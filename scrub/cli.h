@@ -7,6 +7,10 @@
 #ifndef NBDSCRUB_CLI_H
 #define NBDSCRUB_CLI_H
 
+#include <stdbool.h>
+
+#include "fs.h"
+
 #define EXIT_CLEAN 0        /* no problems */
 #define EXIT_REPAIRED 1     /* problems were repaired */
 #define EXIT_PROBLEMS 4     /* problems left */
@@ -17,6 +21,22 @@ extern const char *cli_progname;
 
 /* Subcommands: argv[0] is the subcommand's name. */
 extern int cli_dump (int argc, char **argv);
+extern int cli_check (int argc, char **argv);
+
+/* An image file or block device, opened read-only, as a source. */
+struct cli_image {
+  int fd;
+  struct fsf_source src;
+};
+
+/* Open path and the filesystem in it, through the replayed journal when
+ * replay is true.  Unsupported features (of the filesystem or of a
+ * journal that needs recovery) are refused by name.  Returns 0, or -1
+ * having said why on stderr (exit EXIT_OPERATIONAL).
+ */
+extern int cli_image_open (struct cli_image *im, struct fsf_fs *fs,
+                           const char *path, bool replay);
+extern void cli_image_close (struct cli_image *im, struct fsf_fs *fs);
 
 /* "nbdscrub: " + message on stderr. */
 extern void cli_error (const char *fmt, ...)

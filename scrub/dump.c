@@ -41,39 +41,6 @@ struct dump_opts {
   uint32_t inode;             /* 0: none */
 };
 
-/* An image file or block device, opened read-only, as a source. */
-struct image {
-  int fd;
-  struct fsf_source src;
-};
-
-static int
-image_open (struct image *im, const char *path)
-{
-  struct stat st;
-  uint64_t size;
-
-  im->fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (im->fd == -1 || fstat (im->fd, &st) == -1) {
-    cli_error ("%s: %s", path, strerror (errno));
-    return -1;
-  }
-  if (S_ISBLK (st.st_mode)) {
-    if (ioctl (im->fd, BLKGETSIZE64, &size) == -1) {
-      cli_error ("%s: %s", path, strerror (errno));
-      return -1;
-    }
-  }
-  else if (S_ISREG (st.st_mode))
-    size = (uint64_t) st.st_size;
-  else {
-    cli_error ("%s: not a regular file or block device", path);
-    return -1;
-  }
-  fsf_source_fd (&im->src, &im->fd, size);
-  return 0;
-}
-
 static void
 format_uuid (const uint8_t *u, char *out)
 {
@@ -837,69 +804,19 @@ parse (int argc, char **argv, struct dump_opts *o)
 int
 cli_dump (int argc, char **argv)
 {
-  char names[512];
   struct dump_opts o;
-  struct image im;
+  struct cli_image im;
   struct fsf_fs fs;
   bool csum_ok;
-  int r, status = EXIT_CLEAN;
+  int status = EXIT_CLEAN;
 
   if (parse (argc, argv, &o) == -1) {
     fprintf (stderr, "usage: nbdscrub dump IMAGE [--json] [--no-replay] "
              "[--groups] [--inode N] [--journal]\n");
     return EXIT_USAGE;
   }
-  if (image_open (&im, o.image) == -1)
+  if (cli_image_open (&im, &fs, o.image, !o.no_replay) == -1)
     return EXIT_OPERATIONAL;
-
-  if (im.src.size < FSF_SB_OFFSET + FSF_SB_SIZE) {
-    cli_error ("%s: too small (%" PRIu64 " bytes) to hold an ext2/3/4 "
-               "superblock", o.image, im.src.size);
-    close (im.fd);
-    return EXIT_OPERATIONAL;
-  }
-  /* First the raw superblock: refuse by name what we cannot read,
-   * before replaying anything.
-   */
-  r = fsf_fs_open (&fs, &im.src, FSF_FS_NO_REPLAY);
-  if (r == 0 && fsf_sb_unsupported (&fs.sb, names, sizeof names) > 0) {
-    cli_error ("%s: unsupported feature(s): %s", o.image, names);
-    fsf_fs_close (&fs);
-    close (im.fd);
-    return EXIT_OPERATIONAL;
-  }
-  if (r == 0 && !o.no_replay && fs.needs_recovery) {
-    struct fsf_jsb jsb;
-
-    /* Name what the journal uses that recovery cannot read. */
-    if (fsf_fs_journal_sb (&fs, &jsb) == FSF_BAD_UNSUPPORTED) {
-      if (fsf_jsb_unsupported (&jsb, names, sizeof names) > 0)
-        cli_error ("%s: the journal uses unsupported feature(s): %s",
-                   o.image, names);
-      else
-        cli_error ("%s: the journal is shared by %" PRIu32 " filesystems "
-                   "(an external journal): unsupported", o.image,
-                   jsb.nr_users);
-      fsf_fs_close (&fs);
-      close (im.fd);
-      return EXIT_OPERATIONAL;
-    }
-    fsf_fs_close (&fs);
-    r = fsf_fs_open (&fs, &im.src, 0);
-  }
-  if (r == FSF_BAD_RANGE) {
-    cli_error ("%s: the superblock says the filesystem is larger than the "
-               "%" PRIu64 "-byte image (truncated, or a bad superblock)",
-               o.image, im.src.size);
-    close (im.fd);
-    return EXIT_OPERATIONAL;
-  }
-  if (r != 0) {
-    cli_error ("%s: cannot read the filesystem: %s", o.image,
-               r < 0 ? strerror (-r) : fsf_bad_name (r));
-    close (im.fd);
-    return EXIT_OPERATIONAL;
-  }
   csum_ok = !fsf_has_metadata_csum (&fs.sb) || fsf_sb_csum_verify (fs.sb_buf);
 
   if (o.json) {
@@ -941,7 +858,6 @@ cli_dump (int argc, char **argv)
         status = EXIT_OPERATIONAL;
     }
   }
-  fsf_fs_close (&fs);
-  close (im.fd);
+  cli_image_close (&im, &fs);
   return status;
 }

@@ -28,18 +28,20 @@ static void
 usage (FILE *fp)
 {
   fprintf (fp,
-           "usage: nbdscrub dump IMAGE [--json] [--no-replay] [--groups]\n"
+           "usage: nbdscrub check IMAGE [--json] [--progress|--no-progress]\n"
+           "       nbdscrub dump IMAGE [--json] [--no-replay] [--groups]\n"
            "                     [--inode N] [--journal]\n"
            "       nbdscrub --version | --help\n"
            "\n"
-           "The other subcommands of nbdscrub(1) (check, repair, undo,\n"
-           "status, scrub, events...) are not in this version yet.\n");
+           "The other subcommands of nbdscrub(1) (repair, undo, status,\n"
+           "scrub, events...) are not in this version yet.\n");
 }
 
 static const struct {
   const char *name;
   int (*fn) (int argc, char **argv);
 } subcommands[] = {
+  { "check", cli_check },
   { "dump", cli_dump },
 };
 

@@ -861,7 +861,10 @@ scrub_pass_run (struct scrub_pass *p)
     r = maybe_request (p, SCRUB_TYPE_LINKS, 0, 0, NULL);
     progress (p, SCRUB_PHASE_LINKS, 1, 1);
   }
-  if (r >= 0)
+  /* Ownership is only known once every inode has been read: without an
+   * inode scrubber the space cross-reference cannot be made.
+   */
+  if (r >= 0 && scrub_ops[SCRUB_TYPE_INODE])
     r = phase_space (p, gds);
   if (r >= 0)
     r = maybe_request (p, SCRUB_TYPE_JOURNAL, 0, 0, NULL);

@@ -93,10 +93,10 @@ const struct scrub_problem scrub_problems[] = {
     "group %g descriptor copy in backup group %b disagrees with the "
     "primary", "rewrite the backup from the primary", true },
   { PR_GD_FREE_BLOCKS_WRONG, "GD_FREE_BLOCKS_WRONG", SEV_XCORRUPT,
-    "group %g free block count %f, the bitmap says %e",
+    "group %g free block count %f, %e blocks are owned by nothing",
     "set it from the block bitmap", true },
   { PR_GD_FREE_INODES_WRONG, "GD_FREE_INODES_WRONG", SEV_XCORRUPT,
-    "group %g free inode count %f, the bitmap says %e",
+    "group %g free inode count %f, %e inodes are not in use",
     "set it from the inode bitmap", true },
   { PR_GD_DIRS_WRONG, "GD_DIRS_WRONG", SEV_XCORRUPT,
     "group %g directory count %f, %e directories are in use",
@@ -108,22 +108,23 @@ const struct scrub_problem scrub_problems[] = {
     "group %g block bitmap: padding past the end of the filesystem is "
     "not set", "set the padding bits", true },
   { PR_BBITMAP_MULTIPLY_CLAIMED, "BBITMAP_MULTIPLY_CLAIMED", SEV_XCORRUPT,
-    "block %b (group %g) is claimed by inode %i and by another owner",
+    "block %b is claimed by inode %i and by another owner (%f block(s) "
+    "of this run)",
     "clone the block for each later owner, as e2fsck pass 1b", false },
   { PR_BBITMAP_USED_MARKED_FREE, "BBITMAP_USED_MARKED_FREE", SEV_XCORRUPT,
-    "group %g: %f block(s) in use are marked free, the first %b",
+    "%f block(s) in use are marked free in the bitmap, the first %b",
     "rebuild the bitmap from block ownership", true },
   { PR_BBITMAP_FREE_MARKED_USED, "BBITMAP_FREE_MARKED_USED", SEV_XCORRUPT,
-    "group %g: %f block(s) owned by nothing are marked in use, the "
+    "%f block(s) owned by nothing are marked in use in the bitmap, the "
     "first %b", "rebuild the bitmap from block ownership", true },
   { PR_IBITMAP_CSUM, "IBITMAP_CSUM", SEV_CORRUPT,
     "group %g inode bitmap checksum is 0x%F, expected 0x%E",
     "rebuild the bitmap from inode use", true },
   { PR_IBITMAP_USED_MARKED_FREE, "IBITMAP_USED_MARKED_FREE", SEV_XCORRUPT,
-    "group %g: %f inode(s) in use are marked free, the first %i",
+    "%f inode(s) in use are marked free in the bitmap, the first %i",
     "rebuild the bitmap from inode use", true },
   { PR_IBITMAP_FREE_MARKED_USED, "IBITMAP_FREE_MARKED_USED", SEV_XCORRUPT,
-    "group %g: %f unused inode(s) are marked in use, the first %i",
+    "%f unused inode(s) are marked in use in the bitmap, the first %i",
     "rebuild the bitmap from inode use", true },
   /* -- inode entries: inode.c's helper appends here -- */
   /* -- extents entries: extents.c appends here -- */

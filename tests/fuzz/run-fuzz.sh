@@ -8,14 +8,15 @@
 # its image is refused at open, so a truncated seed reaches nothing), and
 # 3 MiB images whose journal holds committed transactions still to be
 # replayed (debugfs jo/jw/jc), so the fuzzer starts from real logs; the
-# corpus the fuzzer grows is kept in build/fuzz/corpus between runs.
+# corpus each fuzzer grows is kept in build/fuzz/corpus-NAME between
+# runs.
 # Exits non-zero on any crash, leak, timeout or out-of-memory.
 set -eu
 
 bin=${1:?usage: run-fuzz.sh FUZZER}
 seconds=${FUZZ_SECONDS:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-corpus=$top/build/fuzz/corpus
+corpus=$top/build/fuzz/corpus-$(basename "$bin")
 seeds=$top/build/fuzz/seeds
 mkdir -p "$corpus" "$seeds"
 
