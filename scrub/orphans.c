@@ -11,7 +11,7 @@
  *
  *   Recovery pending (the raw superblock says needs_recovery, and the
  *   filesystem has no recorded errors, which make e2fsck skip the
- *   release): walk the list as release_orphan_inodes does.  A link to an
+ *   release; see release_pending): walk the list as release_orphan_inodes does.  A link to an
  *   inode outside [first_ino, inodes_count] stops the release with the
  *   inode that holds it unreleased: CORRUPT.  An orphan that is not in
  *   use (no links, free in the bitmap) would be freed twice, leaving the
@@ -49,11 +49,18 @@
 #include "pass.h"
 #include "scrub.h"
 
-/* s_last_orphan list, or the orphan file: will recovery release them? */
+/* s_last_orphan list, or the orphan file: will recovery release them?
+ * Not on a filesystem with errors, which e2fsck's release skips; and
+ * e2fsck marks errors itself after a recovery that met a failed commit
+ * block, or when the journal recorded an abort (s_errno).
+ */
 static bool
 release_pending (const struct fsf_fs *fs)
 {
-  return fs->needs_recovery && !(fs->sb.state & FSF_STATE_ERROR);
+  if (!fs->needs_recovery || (fs->sb.state & FSF_STATE_ERROR))
+    return false;
+  return !fs->replayed
+    || (fs->jr.jsb.errno_ == 0 && fs->jr.stop != FSF_JSTOP_COMMIT_CSUM);
 }
 
 static bool
