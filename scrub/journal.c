@@ -345,8 +345,16 @@ scrub_journal (struct scrub_ctx *sc)
     return 0;
   }
   if (ino == 0 || ino > sb->inodes_count) {
-    /* With has_journal, the superblock scrubber's SB_JOURNAL_INUM. */
-    if (!has && recover)
+    struct scrub_finding f = { PR_JNL_INODE_INVALID, 0, ino, 0, 0, 0,
+                               "no such inode, and no journal UUID" };
+
+    /* With has_journal and no journal_dev, the superblock scrubber's
+     * SB_JOURNAL_INUM; with a journal_dev but no UUID, e2fsck still
+     * looks for an internal journal.
+     */
+    if (has && sb->journal_dev != 0)
+      chk_set (sc, &f);
+    else if (!has && recover)
       chk_set_corrupt (sc, PR_JNL_RECOVER_NO_JOURNAL, 0, 0, 0, 0, 0);
     return 0;
   }
