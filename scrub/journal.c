@@ -304,6 +304,10 @@ check_inode8 (struct scrub_ctx *sc)
   if (sb->journal_inum == FSF_JOURNAL_INO
       || sb->inodes_count < FSF_JOURNAL_INO)
     return 0;
+  /* An inode that cannot be located reads as zeroes: the gdt
+   * scrubber's finding, not ours.
+   */
+  memset (&in, 0, sizeof in);
   r = fsf_fs_read_inode (sc->fs, FSF_JOURNAL_INO, &in, NULL);
   if (r < 0)
     return r;
@@ -359,9 +363,15 @@ scrub_journal (struct scrub_ctx *sc)
     return 0;
   }
 
+  /* An inode that cannot be located reads as zeroes, "not in use", as
+   * e2fsck goes to the backup when ext2fs_read_inode fails.
+   */
+  memset (&in, 0, sizeof in);
   r = fsf_fs_read_inode (fs, ino, &in, NULL);
   if (r < 0)
     return r;
+  if (r != 0 && r != FSF_BAD_FIELD)
+    memset (&in, 0, sizeof in);
   j.mode = in.mode;
   j.links_count = in.links_count;
   j.flags = in.flags;
