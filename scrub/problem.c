@@ -52,7 +52,11 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SB_JOURNAL_INUM, "SB_JOURNAL_INUM", SEV_CORRUPT,
     "has_journal is set but the journal inode %f is not valid", NULL,
     false },
-  { PR_SB_LAST_ORPHAN, "SB_LAST_ORPHAN", SEV_CORRUPT,
+  /* e2fsck -fn never reads s_last_orphan, and its recovery drops a
+   * head out of range ("illegal orphan inode in superblock") and goes
+   * on: e2fsck -fn exits 0 either way.  Suspicious, not corrupt.
+   */
+  { PR_SB_LAST_ORPHAN, "SB_LAST_ORPHAN", SEV_WARNING,
     "first orphan inode %f is out of range", "clear the orphan list",
     true },
   { PR_GD_CSUM_MISMATCH, "GD_CSUM_MISMATCH", SEV_CORRUPT,
@@ -430,7 +434,123 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SYMLINK_TARGET, "SYMLINK_TARGET", SEV_CORRUPT,
     "symlink %i target is not NUL-terminated within %e bytes",
     "clear the inode", false },
+  /* The journal (e2fsck_check_ext3_journal).  e2fsck -fn stops with
+   * "cannot proceed" (exit 12) on the CORRUPT ones below; what it asks
+   * and is told no there is forgotten once the check proper starts
+   * (ext2fs_mark_valid), so those are WARNING.
+   */
+  { PR_JNL_INODE_INVALID, "JNL_INODE_INVALID", SEV_CORRUPT,
+    "journal inode %i is not a valid journal: %n", NULL, false },
+  /* e2fsck falls back to the superblock's copy of the block map and
+   * goes on; the inode's own faults are the inode scrubber's.
+   */
+  { PR_JNL_INODE_BACKUP, "JNL_INODE_BACKUP", SEV_WARNING,
+    "journal inode %i is not a valid journal (%n); the superblock's "
+    "backup of its block map is used", NULL, false },
+  { PR_JNL_INODE_MODE, "JNL_INODE_MODE", SEV_CORRUPT,
+    "journal inode %i is not a regular file (mode 0x%F)", NULL, false },
+  { PR_JNL_SB_MAGIC, "JNL_SB_MAGIC", SEV_CORRUPT,
+    "journal superblock at block %b has no jbd2 magic number", NULL,
+    false },
+  { PR_JNL_SB_TYPE, "JNL_SB_TYPE", SEV_CORRUPT,
+    "journal superblock at block %b has block type %f, not a superblock",
+    NULL, false },
+  { PR_JNL_SB_FEATURES, "JNL_SB_FEATURES", SEV_CORRUPT,
+    "journal superblock features are unknown or conflict: %n", NULL,
+    false },
+  { PR_JNL_SB_CSUM, "JNL_SB_CSUM", SEV_CORRUPT,
+    "journal superblock checksum is 0x%F, expected 0x%E", NULL, false },
+  { PR_JNL_SB_BLOCKSIZE, "JNL_SB_BLOCKSIZE", SEV_CORRUPT,
+    "journal block size is %f, the filesystem's is %e", NULL, false },
+  { PR_JNL_SB_MAXLEN, "JNL_SB_MAXLEN", SEV_CORRUPT,
+    "journal length %f blocks is more than the journal inode's %e", NULL,
+    false },
+  { PR_JNL_SB_USERS, "JNL_SB_USERS", SEV_CORRUPT,
+    "journal superblock lists %f filesystems as users", NULL, false },
+  { PR_JNL_FC_BLOCKS, "JNL_FC_BLOCKS", SEV_CORRUPT,
+    "journal of %e blocks keeps fewer than 1024 beside %f fast-commit "
+    "blocks", NULL, false },
+  /* e2fsck asks to clear the journal fields and, told no, goes on. */
+  { PR_JNL_FEATURE_OFF, "JNL_FEATURE_OFF", SEV_WARNING,
+    "has_journal is clear but inode %i holds a journal", NULL, false },
+  { PR_JNL_RECOVER_NO_JOURNAL, "JNL_RECOVER_NO_JOURNAL", SEV_CORRUPT,
+    "needs_recovery is set but there is no journal", NULL, false },
+  { PR_JNL_UUID_INTERNAL, "JNL_UUID_INTERNAL", SEV_CORRUPT,
+    "journal UUID is set beside internal journal inode %i: the journal "
+    "is looked for on another device", NULL, false },
+  { PR_JNL_INODE8_NOT_CLEAR, "JNL_INODE8_NOT_CLEAR", SEV_CORRUPT,
+    "inode 8 is not the journal (that is inode %f) but holds data", NULL,
+    false },
+  /* e2fsck -n leaves the backup alone (it is rewritten, silently, only
+   * when e2fsck may write), so this never changes its verdict.
+   */
+  { PR_JNL_BACKUP_DIFFERS, "JNL_BACKUP_DIFFERS", SEV_PREEN,
+    "the superblock's backup of journal inode %i's block map is missing "
+    "or stale", "copy the journal inode's block map into the superblock",
+    true },
+  /* e2fsck -n skips replay and says so; the kernel would replay it. */
+  { PR_JNL_DATA_NO_RECOVERY, "JNL_DATA_NO_RECOVERY", SEV_WARNING,
+    "journal holds transactions from block %b but needs_recovery is clear: "
+    "they are not replayed here", NULL, false },
+  /* The journal recorded an abort; e2fsck marks the filesystem as having
+   * errors, which decides nothing by itself.
+   */
+  { PR_JNL_ERRNO, "JNL_ERRNO", SEV_WARNING,
+    "the journal recorded error -%f (it was aborted)", NULL, false },
+  /* Recovery replays what came before and reports the rest. */
+  { PR_JNL_TXN_CORRUPT, "JNL_TXN_CORRUPT", SEV_WARNING,
+    "journal transaction %f failed its commit checksum; replay stopped "
+    "before it", NULL, false },
+  { PR_JNL_REPLAY_SKIPPED, "JNL_REPLAY_SKIPPED", SEV_WARNING,
+    "journal replay skipped %f logged block(s): bad data checksum or a "
+    "block past the filesystem", NULL, false },
   /* -- journal entries: journal.c appends here -- */
+  /* The orphan list and the orphan file.  While the journal needs
+   * recovery they are what the kernel left for mount to release, and
+   * e2fsck's recovery releases them: only what would make that go wrong
+   * is CORRUPT.  Without pending recovery, e2fsck -fn never follows them
+   * and judges each inode as pass 1 does.
+   */
+  { PR_ORPHAN_LINK_RANGE, "ORPHAN_LINK_RANGE", SEV_CORRUPT,
+    "orphan inode %i links to inode %f, which is not a valid orphan",
+    "clear the orphan list", false },
+  /* Releasing an inode changes its link, so recovery leaves a loop. */
+  { PR_ORPHAN_LIST_LOOP, "ORPHAN_LIST_LOOP", SEV_WARNING,
+    "the orphan list loops back to inode %i", NULL, false },
+  { PR_ORPHAN_NOT_IN_USE, "ORPHAN_NOT_IN_USE", SEV_CORRUPT,
+    "orphan inode %i is not in use: releasing it again would corrupt the "
+    "free inode counts", "drop it from the orphan list", false },
+  { PR_ORPHAN_UNRECOVERED, "ORPHAN_UNRECOVERED", SEV_CORRUPT,
+    "inode %i is on the orphan list but no recovery is pending: %n",
+    "release the orphan inodes", false },
+  { PR_ORPHAN_FILE_MAGIC, "ORPHAN_FILE_MAGIC", SEV_CORRUPT,
+    "orphan file block %b has no orphan-block magic number",
+    "recreate the orphan file", false },
+  { PR_ORPHAN_FILE_CSUM, "ORPHAN_FILE_CSUM", SEV_CORRUPT,
+    "orphan file block %b fails its checksum", "recreate the orphan file",
+    false },
+  { PR_ORPHAN_FILE_INODE, "ORPHAN_FILE_INODE", SEV_CORRUPT,
+    "orphan file inode %i is not a regular extent-mapped file of whole "
+    "blocks", "recreate the orphan file", false },
+  { PR_ORPHAN_FILE_ENTRY_RANGE, "ORPHAN_FILE_ENTRY_RANGE", SEV_CORRUPT,
+    "orphan file block %b names inode %f, which is not a valid orphan",
+    "clear the entry", false },
+  { PR_ORPHAN_FILE_UNRECOVERED, "ORPHAN_FILE_UNRECOVERED", SEV_CORRUPT,
+    "orphan file block %b names inode %f but no recovery is pending",
+    "release the orphan inodes", false },
+  { PR_ORPHAN_PRESENT_NO_FILE, "ORPHAN_PRESENT_NO_FILE", SEV_CORRUPT,
+    "orphan_present is set without orphan_file", "clear orphan_present",
+    true },
+  /* e2fsck 1.47.0 (Debian 12) asks to clear the flag and counts the
+   * refusal; later versions let it pass (PR_NO_OK).  The kernel clears
+   * it at a clean unmount, and recovery with the orphans.
+   */
+  { PR_ORPHAN_PRESENT_CLEAN, "ORPHAN_PRESENT_CLEAN", SEV_CORRUPT,
+    "orphan_present is set but the orphan file is empty",
+    "clear orphan_present", true },
+  { PR_ORPHAN_FILE_NO_JOURNAL, "ORPHAN_FILE_NO_JOURNAL", SEV_CORRUPT,
+    "the filesystem has an orphan file but no journal",
+    "remove the orphan file", false },
   /* -- orphans entries: orphans.c appends here -- */
   /* -- links entries: links.c appends here -- */
   { PR_LINKS_NO_ROOT, "LINKS_NO_ROOT", SEV_CORRUPT,

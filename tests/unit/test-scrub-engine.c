@@ -87,8 +87,11 @@ scrub_all (struct run *r)
     const struct scrub_ops *ops = scrub_ops[t];
     uint32_t g, n;
 
-    /* Per-inode scrubbers need an inode: test-scrub-inode runs them. */
-    if (ops == NULL || ops->scope == SCRUB_SCOPE_INODE)
+    /* Per-inode scrubbers need an inode (test-scrub-inode runs them); a
+     * type this filesystem lacks (a journal on ext2) is ENOENT.
+     */
+    if (ops == NULL || ops->scope == SCRUB_SCOPE_INODE
+        || (ops->has && !ops->has (&r->fs.sb)))
       continue;
     n = ops->scope == SCRUB_SCOPE_GROUP ? r->fs.sb.groups_count : 1;
     for (g = 0; g < n; g++) {
