@@ -164,18 +164,24 @@ e2fsck_rc (void)
   return shell (PATHS "e2fsck -fn %s >/dev/null 2>&1", img);
 }
 
-/* debugfs -w with one command. */
+/* debugfs -w with commands, one per line. */
 static void
 debugfs_w (const char *fmt, ...)
 {
-  char cmd[512];
+  char cmd[1024], file[128];
   va_list ap;
+  FILE *fp;
 
   va_start (ap, fmt);
   vsnprintf (cmd, sizeof cmd, fmt, ap);
   va_end (ap);
-  CU_ASSERT_EQUAL (shell (PATHS "debugfs -w -R '%s' %s >/dev/null 2>&1",
-                          cmd, img), 0);
+  snprintf (file, sizeof file, "%s/cmds", dir);
+  fp = fopen (file, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL (fp);
+  fprintf (fp, "%s\n", cmd);
+  fclose (fp);
+  CU_ASSERT_EQUAL (shell (PATHS "debugfs -w -f %s %s >/dev/null 2>&1",
+                          file, img), 0);
 }
 
 /* One number from what debugfs prints: the first after key. */
@@ -452,6 +458,29 @@ static const struct sif_case sif_cases[] = {
   { "-t ext4", "sif /emptydir block[4] 0x8001", PR_EXTENT_UNINIT_DIR, 4 },
   { "-t ext3", "sif /big.bin block[0] 0x7ffffff0", PR_BLOCKMAP_BAD_BLOCK,
     4 },
+  { "-t ext3", "sif /slow block[1] 1234", PR_MAP_TOO_BIG, 4 },
+  { "-t ext4", "sif /small.txt flags 0x40080000", PR_INODE_CASEFOLD, 4 },
+  { "-t ext4", "sif /small.txt flags 0x82000", PR_INODE_IMAGIC, 4 },
+  { "-t ext4", "sif /emptydir flags 0x280000", PR_INODE_EA_INODE_NONREG,
+    0 },
+  { "-t ext4", "sif /big.bin flags 0", PR_INODE_MISSING_EXTENTS_FL, 4 },
+  { "-t ext4", "sif /emptydir size 0x100001000", PR_INODE_DIR_SIZE_HIGH,
+    4 },
+  { "-t ext4", "sif <3> block[0] 5", PR_INODE_RESERVED_NOT_CLEAR, 4 },
+  { "-t ext4 -O ^resize_inode", "sif <7> block[0] 100",
+    PR_INODE_RESIZE_NOT_CLEAR, 0 },
+  { "-t ext4", "sif /emptydir block[0] 0xf30a", PR_INODE_ZERO_LENGTH_DIR,
+    4 },
+  { "-t ext4", "sif /sparse.bin block[1] 0x60004", PR_EXTENT_DEPTH, 4 },
+  { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
+    "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
+    "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
+    "sif /fast block[5] 0x41414141\nsif /fast block[6] 0x41414141\n"
+    "sif /fast block[7] 0x41414141\nsif /fast block[8] 0x41414141\n"
+    "sif /fast block[9] 0x41414141\nsif /fast block[10] 0x41414141\n"
+    "sif /fast block[11] 0x41414141\nsif /fast block[IND] 0x41414141\n"
+    "sif /fast block[DIND] 0x41414141\nsif /fast block[TIND] 0x41414141",
+    PR_SYMLINK_TARGET, 4 },
 };
 
 static void
@@ -702,6 +731,50 @@ test_inode__xattr_block_h_blocks (void)
   expect ("xattr h_blocks", PR_XATTR_BLOCK_HBLOCKS, 4);
 }
 
+static void
+test_inode__xattr_block_name_index (void)
+{
+  struct fsf_sb sb;
+  uint64_t blk;
+  uint8_t b[4];
+
+  mkfs ("-t ext4 -O ^metadata_csum");
+  load_sb (&sb);
+  blk = debugfs_num ("stat /xbig.txt", "File ACL: ");
+  readat (blk * sb.block_size + 0x20, b, 4);
+  b[1] = 0;                             /* e_name_index */
+  patch (blk * sb.block_size + 0x20, b, 4);
+  expect ("xattr name index", PR_XATTR_BLOCK_NAME, 4);
+}
+
+static void
+test_inode__xattr_block_value_size (void)
+{
+  mkfs ("-t ext4");
+  edit_xattr_block (0x20 + 8, 0x100000, true);    /* e_value_size */
+  expect ("xattr value size", PR_XATTR_BLOCK_ENTRY, 4);
+}
+
+/* small.txt's in-inode value offset, far past the inode. */
+static void
+test_inode__ibody_xattr_value_offset (void)
+{
+  struct fsf_sb sb;
+  struct fsf_inode in;
+  uint8_t raw[1024];
+  uint64_t off;
+  uint32_t e;
+
+  mkfs ("-t ext4");
+  load_sb (&sb);
+  off = load_inode ("/small.txt", raw, &in);
+  e = FSF_INODE_BASE_SIZE + in.extra_isize + 4;
+  fsf_put_le16 (raw + e + 2, 0x7f00);   /* e_value_offs */
+  fsf_inode_csum_set (&sb, ino_of ("/small.txt"), raw);
+  patch (off, raw, sb.inode_size);
+  expect ("in-inode xattr value offset", PR_XATTR_IBODY, 4);
+}
+
 /* small.txt's extent maps big.bin's first block too. */
 static void
 test_inode__multiply_claimed (void)
@@ -820,6 +893,9 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__xattr_block_entry_hash),
   UNIT_TEST (test_inode__xattr_block_refcount),
   UNIT_TEST (test_inode__xattr_block_h_blocks),
+  UNIT_TEST (test_inode__xattr_block_name_index),
+  UNIT_TEST (test_inode__xattr_block_value_size),
+  UNIT_TEST (test_inode__ibody_xattr_value_offset),
   UNIT_TEST (test_inode__multiply_claimed),
   UNIT_TEST (test_inode__blockmap_loop),
   UNIT_TEST (test_inode__orphan_dtime),
