@@ -427,14 +427,13 @@ scrub_inode_map (struct scrub_ctx *sc, uint32_t ino,
 
 /* Does the inode's i_block hold a map at all?  As libext2fs's
  * ext2fs_inode_has_valid_blocks2: directories, regular files and slow
- * symlinks do.
+ * symlinks do (inline data would not, were it supported).
  */
 static bool
-has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
+has_map (const struct fsf_inode *inode)
 {
   enum fsf_ftype t = fsf_inode_ftype (inode->mode);
 
-  (void) sb;
   if (t == FSF_FT_SYMLINK) {
     if (inode->file_acl == 0)
       return (inode->blocks & UINT32_MAX) != 0
@@ -451,7 +450,8 @@ has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 bool
 scrub_inode_has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 {
-  return has_map (sb, inode);
+  (void) sb;
+  return has_map (inode);
 }
 
 static int
@@ -466,7 +466,7 @@ scrub_extents (struct scrub_ctx *sc)
     return r;
   if (inode.links_count == 0 && sc->req.ino >= sc->fs->sb.first_ino)
     return 0;
-  if (!has_map (&sc->fs->sb, &inode))
+  if (!has_map (&inode))
     return 0;
   return scrub_inode_map (sc, sc->req.ino, &inode, &map);
 }

@@ -191,6 +191,10 @@ check_blocks (struct icheck *ic, bool ibody)
     else if (!fsf_has_compat (sb, FSF_COMPAT_DIR_INDEX))
       bad (ic, PR_INODE_HTREE_FEATURE, 0, 0, in->flags);
   }
+  /* e2fsck pass 2 counts these and asks for the feature. */
+  if (t == FSF_FT_REG && size >= 0x80000000ULL
+      && !fsf_has_ro_compat (sb, FSF_RO_COMPAT_LARGE_FILE))
+    bad (ic, PR_INODE_LARGE_FILE, 0, 0, size);
   owned = map.blocks + ea_blocks;
   if (t == FSF_FT_DIR && owned == 0) {
     bad (ic, PR_INODE_ZERO_LENGTH_DIR, 0, 0, 0);

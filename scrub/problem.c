@@ -224,6 +224,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_INODE_TIME_EPOCH, "INODE_TIME_EPOCH", SEV_PREEN,
     "inode %i has timestamps beyond 2310 that are likely pre-1970",
     "clear the epoch bits", true },
+  { PR_INODE_LARGE_FILE, "INODE_LARGE_FILE", SEV_CORRUPT,
+    "regular file %i is %f bytes but the filesystem lacks large_file",
+    "set the large_file feature", true },
   /* -- extents entries: extents.c appends here -- */
   { PR_EXTENT_HEADER, "EXTENT_HEADER", SEV_CORRUPT,
     "inode %i has an invalid extent node header at block %b (0 for the "

@@ -472,6 +472,8 @@ static const struct sif_case sif_cases[] = {
   { "-t ext4", "sif /emptydir block[0] 0xf30a", PR_INODE_ZERO_LENGTH_DIR,
     4 },
   { "-t ext4", "sif /sparse.bin block[1] 0x60004", PR_EXTENT_DEPTH, 4 },
+  { "-t ext2 -O ^large_file", "sif /big.bin size 0x90000000",
+    PR_INODE_LARGE_FILE, 4 },
   { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
     "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
     "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
