@@ -115,6 +115,17 @@ make_tree (void)
   }
   CU_ASSERT_EQUAL (ftruncate (fd, 64 * 8192 + 12345), 0);
   close (fd);
+  /* 400 extents: several leaves, and depth 2 with 1 KiB blocks. */
+  snprintf (path, sizeof path, "%s/sparse2.bin", tree);
+  fd = open (path, O_WRONLY | O_CREAT, 0644);
+  CU_ASSERT_FATAL (fd >= 0);
+  for (i = 0; i < 400; i++) {
+    char b[1024];
+
+    memset (b, 'A' + i % 26, sizeof b);
+    CU_ASSERT_EQUAL (pwrite (fd, b, sizeof b, (off_t) i * 8192), 1024);
+  }
+  close (fd);
   set_xattr ("small.txt", "user.small", 8);
   write_file ("xbig.txt", 10, 'x');
   set_xattr ("xbig.txt", "user.big", 700);
@@ -557,6 +568,54 @@ edit_leaf (void (*fn) (uint8_t *), bool keep_csum)
   free (buf);
 }
 
+/* sparse2.bin (400 extents over several leaves): the last extent of
+ * its first leaf runs into the second leaf's range.
+ */
+static void
+test_inode__extent_end_out_of_bounds (void)
+{
+  struct fsf_sb sb;
+  struct fsf_inode in;
+  struct fsf_extent_header h;
+  struct fsf_extent_index ix0, ix1;
+  struct fsf_extent ex;
+  uint8_t raw[1024], *node, *buf;
+  uint32_t ino;
+  size_t at;
+
+  mkfs ("-t ext4");
+  load_sb (&sb);
+  load_inode ("/sparse2.bin", raw, &in);
+  ino = ino_of ("/sparse2.bin");
+  buf = malloc (sb.block_size);
+  node = malloc (sb.block_size);
+  CU_ASSERT_FATAL (buf && node);
+  memcpy (node, in.i_block, 60);
+  /* Down the first index entries to the node above the leaves. */
+  CU_ASSERT_EQUAL_FATAL (fsf_extent_header_decode (in.i_block, 60, &h), 0);
+  while (h.depth > 1) {
+    fsf_extent_index_decode (node + 12, 12, &ix0);
+    readat (ix0.leaf * sb.block_size, node, sb.block_size);
+    CU_ASSERT_EQUAL_FATAL (fsf_extent_header_decode (node, sb.block_size,
+                                                     &h), 0);
+  }
+  CU_ASSERT_FATAL (h.depth == 1 && h.entries >= 2);
+  fsf_extent_index_decode (node + 12, 12, &ix0);
+  fsf_extent_index_decode (node + 24, 12, &ix1);
+  readat (ix0.leaf * sb.block_size, buf, sb.block_size);
+  CU_ASSERT_EQUAL_FATAL (fsf_extent_header_decode (buf, sb.block_size, &h),
+                         0);
+  at = 12 + (size_t) (h.entries - 1) * 12;
+  fsf_extent_decode (buf + at, 12, &ex);
+  /* Its last block now sits past the next leaf's first logical block. */
+  fsf_put_le32 (buf + at, ix1.block - ex.len + 5);
+  fsf_extent_block_csum_set (&sb, ino, in.generation, buf);
+  patch (ix0.leaf * sb.block_size, buf, sb.block_size);
+  free (buf);
+  free (node);
+  expect ("extent past its index range", PR_EXTENT_END_BOUNDS, 4);
+}
+
 static void
 zap_magic (uint8_t *b)
 {
@@ -888,6 +947,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__extent_leaf_checksum),
   UNIT_TEST (test_inode__extent_overlap),
   UNIT_TEST (test_inode__extent_index_start),
+  UNIT_TEST (test_inode__extent_end_out_of_bounds),
   UNIT_TEST (test_inode__file_acl_high),
   UNIT_TEST (test_inode__ibody_xattr_hash),
   UNIT_TEST (test_inode__xattr_block_magic),
