@@ -267,6 +267,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_BLOCKMAP_LOOP, "BLOCKMAP_LOOP", SEV_CORRUPT,
     "inode %i block map loops or is too large at block %b",
     "clear the entry", false },
+  { PR_MAP_DIR_HOLE, "MAP_DIR_HOLE", SEV_CORRUPT,
+    "directory %i has a hole before logical block %b",
+    "allocate an empty directory block there", true },
   /* -- directory entries: directory.c appends here -- */
   { PR_XATTR_REFCOUNT, "XATTR_REFCOUNT", SEV_XCORRUPT,
     "xattr block %b has reference count %f, %e inode(s) refer to it",

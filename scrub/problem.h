@@ -119,6 +119,7 @@ enum scrub_code {
   PR_MAP_TOO_BIG = 0x060b,
   PR_BLOCKMAP_BAD_BLOCK = 0x060c,
   PR_BLOCKMAP_LOOP = 0x060d,
+  PR_MAP_DIR_HOLE = 0x060e,
   /* directory (type 0x07) */
   /* -- directory codes: directory.c appends here -- */
   /* xattr (type 0x08) */

@@ -485,6 +485,7 @@ static const struct sif_case sif_cases[] = {
   { "-t ext4", "sif /sparse.bin block[1] 0x60004", PR_EXTENT_DEPTH, 4 },
   { "-t ext2 -O ^large_file", "sif /big.bin size 0x90000000",
     PR_INODE_LARGE_FILE, 4 },
+  { "-t ext4", "sif /emptydir block[3] 1", PR_MAP_DIR_HOLE, 4 },
   { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
     "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
     "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
@@ -871,6 +872,21 @@ test_inode__blockmap_loop (void)
   expect ("block map loop", PR_BLOCKMAP_LOOP, 4);
 }
 
+/* ext2: a directory's only block moved to logical block 1. */
+static void
+test_inode__blockmap_dir_hole (void)
+{
+  uint64_t b0;
+
+  mkfs ("-t ext2");
+  b0 = debugfs_num ("bmap /emptydir 0", "");
+  CU_ASSERT_FATAL (b0 != 0);
+  debugfs_w ("sif /emptydir block[1] %llu\nsif /emptydir block[0] 0\n"
+             "sif /emptydir size %u", (unsigned long long) b0,
+             2 * block_size_of_img ());
+  expect ("block map directory hole", PR_MAP_DIR_HOLE, 4);
+}
+
 /* A dtime below the inode count on an in-use inode: an orphan list
  * link left behind.
  */
@@ -960,6 +976,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__ibody_xattr_value_offset),
   UNIT_TEST (test_inode__multiply_claimed),
   UNIT_TEST (test_inode__blockmap_loop),
+  UNIT_TEST (test_inode__blockmap_dir_hole),
   UNIT_TEST (test_inode__orphan_dtime),
   UNIT_TEST (test_inode__time_epoch_is_preen),
   UNIT_TEST (test_inode__standalone_requests),
