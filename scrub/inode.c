@@ -27,6 +27,14 @@
  * Findings that e2fsck -n lets pass (PR_NO_OK) are PREEN.  The checksum
  * is reported whatever else is found: e2fsck reports it either as the
  * only problem or after the others, exit 4 both ways.
+ *
+ * Orphans (inodes on the s_last_orphan list or in the orphan file) are
+ * a state the kernel leaves on disk while files are open or being
+ * truncated, and finishes at its next mount.  e2fsck -n, which does not
+ * release them, calls them corrupt; the oracle of SPEC 6.3 (e2fsck once
+ * the orphans are released) does not, nor do we: an orphan's dtime
+ * and size are not judged, and one with no links still owns its blocks
+ * and is noted in use, as the bitmaps have it.
  */
 
 #include <errno.h>
