@@ -44,14 +44,25 @@ struct map_walk {
   int err;                    /* first operational error */
 };
 
+/* A finding that leaves the map readable (the directory phase may
+ * still walk it, size and i_blocks still be judged by it).
+ */
 static void
-map_bad (struct map_walk *w, int code, uint64_t block, uint64_t entry,
-         uint64_t found)
+map_note (struct map_walk *w, int code, uint64_t block, uint64_t entry,
+          uint64_t found)
 {
   uint32_t g = 0;
 
   fsf_group_of_inode (&w->sc->fs->sb, w->ino, &g);
   chk_set_corrupt (w->sc, code, g, w->ino, block, entry, found);
+}
+
+/* A finding that makes the map untrustworthy. */
+static void
+map_bad (struct map_walk *w, int code, uint64_t block, uint64_t entry,
+         uint64_t found)
+{
+  map_note (w, code, block, entry, found);
   w->out->corrupt = true;
 }
 
@@ -107,12 +118,15 @@ accept_extent (struct map_walk *w, const struct fsf_extent *ex)
   uint64_t end = (uint64_t) ex->block + ex->len;
 
   if (w->is_dir && ex->unwritten)
-    map_bad (w, PR_EXTENT_UNINIT_DIR, ex->block, 0, 0);
+    map_note (w, PR_EXTENT_UNINIT_DIR, ex->block, 0, 0);
   if (w->dir_max_lblk && end > w->dir_max_lblk) {
     /* e2fsck drops the extent: nothing of it is owned. */
     map_bad (w, PR_MAP_TOO_BIG, ex->block, 0, end);
     return 0;
   }
+  /* e2fsck collapses (extents) or fills (pass 2) a directory's hole. */
+  if (w->is_dir && ex->block > w->out->end)
+    map_note (w, PR_MAP_DIR_HOLE, ex->block, 0, 0);
   if (end > w->next_logical)
     w->next_logical = end;
   w->out->blocks += ex->len;
@@ -335,6 +349,8 @@ on_data (void *opaque, uint32_t logical, uint64_t physical)
   }
   if (too_big (w, logical))
     return 0;
+  if (w->is_dir && logical > w->out->end)
+    map_note (w, PR_MAP_DIR_HOLE, logical, 0, 0);
   w->out->blocks++;
   w->out->end = (uint64_t) logical + 1;
   w->out->init_end = w->out->end;
@@ -427,14 +443,13 @@ scrub_inode_map (struct scrub_ctx *sc, uint32_t ino,
 
 /* Does the inode's i_block hold a map at all?  As libext2fs's
  * ext2fs_inode_has_valid_blocks2: directories, regular files and slow
- * symlinks do.
+ * symlinks do (inline data would not, were it supported).
  */
 static bool
-has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
+has_map (const struct fsf_inode *inode)
 {
   enum fsf_ftype t = fsf_inode_ftype (inode->mode);
 
-  (void) sb;
   if (t == FSF_FT_SYMLINK) {
     if (inode->file_acl == 0)
       return (inode->blocks & UINT32_MAX) != 0
@@ -451,7 +466,8 @@ has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 bool
 scrub_inode_has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 {
-  return has_map (sb, inode);
+  (void) sb;
+  return has_map (inode);
 }
 
 static int
@@ -466,7 +482,7 @@ scrub_extents (struct scrub_ctx *sc)
     return r;
   if (inode.links_count == 0 && sc->req.ino >= sc->fs->sb.first_ino)
     return 0;
-  if (!has_map (&sc->fs->sb, &inode))
+  if (!has_map (&inode))
     return 0;
   return scrub_inode_map (sc, sc->req.ino, &inode, &map);
 }

@@ -174,7 +174,10 @@ const struct scrub_problem scrub_problems[] = {
   { PR_INODE_IMAGIC, "INODE_IMAGIC", SEV_CORRUPT,
     "inode %i has the imagic flag on a filesystem without imagic inodes",
     "clear the flag", true },
-  { PR_INODE_EA_INODE_NONREG, "INODE_EA_INODE_NONREG", SEV_CORRUPT,
+  /* e2fsck 1.47.1 and later flag it; 1.47.0 (Debian 12's, the oracle)
+   * lets it pass: WARNING.
+   */
+  { PR_INODE_EA_INODE_NONREG, "INODE_EA_INODE_NONREG", SEV_WARNING,
     "inode %i has EA_INODE_FL but is not a regular file", "clear the flag",
     true },
   { PR_INODE_EXTRA_ISIZE, "INODE_EXTRA_ISIZE", SEV_CORRUPT,
@@ -208,10 +211,15 @@ const struct scrub_problem scrub_problems[] = {
     true },
   { PR_INODE_BAD_BLOCKS_INODE, "INODE_BAD_BLOCKS_INODE", SEV_CORRUPT,
     "the bad blocks inode looks invalid", "clear it", true },
-  { PR_INODE_RESIZE_INVALID, "INODE_RESIZE_INVALID", SEV_CORRUPT,
+  /* e2fsck reports these before it marks the filesystem valid "'til
+   * proven otherwise", so -n exits 0 for them alone; what a broken
+   * resize inode does to i_blocks and block ownership is CORRUPT under
+   * its own codes.  PREEN.
+   */
+  { PR_INODE_RESIZE_INVALID, "INODE_RESIZE_INVALID", SEV_PREEN,
     "the resize inode is not valid (%n)", "recreate the resize inode",
     true },
-  { PR_INODE_RESIZE_NOT_CLEAR, "INODE_RESIZE_NOT_CLEAR", SEV_CORRUPT,
+  { PR_INODE_RESIZE_NOT_CLEAR, "INODE_RESIZE_NOT_CLEAR", SEV_PREEN,
     "resize_inode is not enabled but the resize inode holds blocks",
     "clear the resize inode", true },
   /* e2fsck fixes these pre-1970 times but -n lets them pass (PR_NO_OK):
@@ -220,6 +228,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_INODE_TIME_EPOCH, "INODE_TIME_EPOCH", SEV_PREEN,
     "inode %i has timestamps beyond 2310 that are likely pre-1970",
     "clear the epoch bits", true },
+  { PR_INODE_LARGE_FILE, "INODE_LARGE_FILE", SEV_CORRUPT,
+    "regular file %i is %f bytes but the filesystem lacks large_file",
+    "set the large_file feature", true },
   /* -- extents entries: extents.c appends here -- */
   { PR_EXTENT_HEADER, "EXTENT_HEADER", SEV_CORRUPT,
     "inode %i has an invalid extent node header at block %b (0 for the "
@@ -260,6 +271,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_BLOCKMAP_LOOP, "BLOCKMAP_LOOP", SEV_CORRUPT,
     "inode %i block map loops or is too large at block %b",
     "clear the entry", false },
+  { PR_MAP_DIR_HOLE, "MAP_DIR_HOLE", SEV_CORRUPT,
+    "directory %i has a hole before logical block %b",
+    "allocate an empty directory block there", true },
   /* -- directory entries: directory.c appends here -- */
   { PR_DIR_NO_BLOCKS, "DIR_NO_BLOCKS", SEV_CORRUPT,
     "directory inode %i has no blocks", NULL, false },

@@ -103,6 +103,7 @@ enum scrub_code {
   PR_INODE_RESIZE_INVALID = 0x051d,
   PR_INODE_RESIZE_NOT_CLEAR = 0x051e,
   PR_INODE_TIME_EPOCH = 0x051f,
+  PR_INODE_LARGE_FILE = 0x0520,
   /* extents and block maps (type 0x06) */
   /* -- extents codes: extents.c appends here -- */
   PR_EXTENT_HEADER = 0x0601,
@@ -118,6 +119,7 @@ enum scrub_code {
   PR_MAP_TOO_BIG = 0x060b,
   PR_BLOCKMAP_BAD_BLOCK = 0x060c,
   PR_BLOCKMAP_LOOP = 0x060d,
+  PR_MAP_DIR_HOLE = 0x060e,
   /* directory (type 0x07) */
   /* -- directory codes: directory.c appends here -- */
   PR_DIR_NO_BLOCKS = 0x0701,

@@ -21,7 +21,7 @@
 
 /* The one block of a slow symlink, or 0 when the map is not that. */
 static uint64_t
-slow_block (const struct fsf_sb *sb, const struct fsf_inode *inode)
+slow_block (const struct fsf_inode *inode)
 {
   struct fsf_extent_header h;
   struct fsf_extent ex;
@@ -37,7 +37,6 @@ slow_block (const struct fsf_sb *sb, const struct fsf_inode *inode)
       return 0;
     return ex.start;
   }
-  (void) sb;
   for (i = 1; i < FSF_N_BLOCKS; i++)
     if (fsf_inode_i_block (inode, i))
       return 0;
@@ -76,7 +75,7 @@ scrub_inode_symlink (struct scrub_ctx *sc, uint32_t ino,
     room = FSF_I_BLOCK_SIZE;
   }
   else {
-    blk = slow_block (sb, inode);
+    blk = slow_block (inode);
     if (blk < sb->first_data_block || blk >= sb->blocks_count || blk == 0) {
       chk_set_corrupt (sc, PR_SYMLINK_MAP, g, ino, blk, 0, 0);
       return 0;
