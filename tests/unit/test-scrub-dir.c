@@ -902,12 +902,54 @@ test_dir__leaf_without_a_tail (void)
   expect (PR_DIR_LEAF_NO_TAIL);
 }
 
+/* Run the directory scrubber alone on directory ino: its findings. */
+static void
+scan_one (uint32_t ino, struct run *r)
+{
+  struct scrub_request req = { SCRUB_TYPE_DIRECTORY, 0, ino, 0, 0 };
+  struct scrub_ctx sc;
+
+  memset (r, 0, sizeof *r);
+  img_open (&r->im, O_RDONLY);
+  CU_ASSERT_EQUAL (scrub_run (&sc, &r->im.fs, &req, true, collect, r), 0);
+  img_close (&r->im);
+}
+
+/* A hole: the map scrubber's finding in a full pass, this one's alone. */
 static void
 test_dir__hole_in_a_directory (void)
 {
+  uint32_t big;
+  struct run r;
+
   mkfs ("-t ext2", false);
+  big = locate ("big").ino;
   debugfs_w ("sif /big block[2] 0");
-  expect (PR_DIR_HOLE);
+  scan (&r, true);
+  CU_ASSERT_TRUE (found (&r, PR_MAP_DIR_HOLE));
+  CU_ASSERT_FALSE (found (&r, PR_DIR_HOLE));
+  CU_ASSERT_TRUE (r.corrupt);
+  scan_one (big, &r);
+  CU_ASSERT_TRUE (found (&r, PR_DIR_HOLE));
+  CU_ASSERT_NOT_EQUAL (e2fsck_rc (), 0);
+}
+
+static void
+test_dir__directory_without_blocks (void)
+{
+  uint32_t d1;
+  struct run r;
+
+  mkfs ("-t ext3", false);
+  d1 = locate ("d1").ino;
+  debugfs_w ("sif /d1 block[0] 0\nsif /d1 size 0");
+  scan (&r, true);
+  CU_ASSERT_TRUE (found (&r, PR_INODE_ZERO_LENGTH_DIR));
+  CU_ASSERT_FALSE (found (&r, PR_DIR_NO_BLOCKS));
+  CU_ASSERT_TRUE (r.corrupt);
+  scan_one (d1, &r);
+  CU_ASSERT_TRUE (found (&r, PR_DIR_NO_BLOCKS));
+  CU_ASSERT_NOT_EQUAL (e2fsck_rc (), 0);
 }
 
 /* --- htree -------------------------------------------------------------- */
@@ -1182,6 +1224,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__leaf_checksum),
   UNIT_TEST (test_dir__leaf_without_a_tail),
   UNIT_TEST (test_dir__hole_in_a_directory),
+  UNIT_TEST (test_dir__directory_without_blocks),
   UNIT_TEST (test_dir__dx_bad_hash_version),
   UNIT_TEST (test_dir__dx_too_deep),
   UNIT_TEST (test_dir__dx_root_reserved_field),
