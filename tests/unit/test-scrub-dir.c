@@ -1093,6 +1093,83 @@ test_dir__dx_block_referenced_twice (void)
   expect (PR_DIR_DX_DUPREF);
 }
 
+/* A two-level index: /huge, 3000 long names on 1 KiB blocks, indexed by
+ * e2fsck -D.  Returns the root's location and, in *node, the first
+ * index node's.
+ */
+static struct loc
+dx_two_levels (struct loc *node)
+{
+  char cmd[1024];
+  struct loc r;
+  uint8_t levels;
+  int fd;
+
+  make_tree ();
+  sh ("mkdir -p %s/tree2/huge && cd %s/tree2/huge && for i in $(seq 1 3000); "
+      "do : > a_long_enough_name_to_fill_leaves_$i; done", dir, dir);
+  snprintf (cmd, sizeof cmd, "rm -f %s && truncate -s 16M %s && " ENV
+            "mke2fs -q -F " BASE " -d %s/tree2 %s 2>/dev/null && " ENV
+            "e2fsck -fyD %s >/dev/null 2>&1; true", img, img, dir, img, img);
+  CU_ASSERT_EQUAL_FATAL (system (cmd), 0);
+  r = locate ("huge");
+  r.dir = r.ino;
+  r.blk = dir_block (r.ino, 0);
+  r.off = 0;
+  fd = open (img, O_RDONLY);
+  CU_ASSERT_EQUAL (pread (fd, &levels, 1, (off_t) (r.blk * 1024 + 0x1e)), 1);
+  close (fd);
+  CU_ASSERT_EQUAL_FATAL (levels, 1);
+  *node = r;
+  node->blk = dir_block (r.ino, dx_read32 (&r, DX_ENTRY (0) + 4));
+  return r;
+}
+
+#define DX_NODE_ENTRY(i) (0x08 + 8 * (i))
+
+static void
+test_dir__dx_node_hash_order (void)
+{
+  struct loc node;
+  uint32_t h1, h2;
+
+  dx_two_levels (&node);
+  h1 = dx_read32 (&node, DX_NODE_ENTRY (1));
+  h2 = dx_read32 (&node, DX_NODE_ENTRY (2));
+  patch_le32 (&node, DX_NODE_ENTRY (1), h2);
+  patch_le32 (&node, DX_NODE_ENTRY (2), h1);
+  expect (PR_DIR_DX_HASH_ORDER);
+}
+
+/* A wrong limit in the root is DX_LIMIT; in a node it makes the block
+ * no node at all, for e2fsck as here: its leaves are unreferenced.
+ */
+static void
+test_dir__dx_limit (void)
+{
+  struct loc root, node;
+
+  root = dx_two_levels (&node);
+  patch_le16 (&root, 0x20, 100);
+  expect (PR_DIR_DX_LIMIT);
+  root = dx_two_levels (&node);
+  patch_le16 (&node, DX_NODE_ENTRY (0), 100);
+  expect (PR_DIR_DX_NOTREF);
+}
+
+/* Both of the root's first entries name the first node: it is referenced
+ * twice, the second node not at all.
+ */
+static void
+test_dir__dx_node_referenced_twice (void)
+{
+  struct loc root, node;
+
+  root = dx_two_levels (&node);
+  patch_le32 (&root, DX_ENTRY (1) + 4, dx_read32 (&root, DX_ENTRY (0) + 4));
+  expect (PR_DIR_DX_DUPREF);
+}
+
 /* --- links -------------------------------------------------------------- */
 
 static void
@@ -1234,6 +1311,9 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__dx_block_past_the_directory),
   UNIT_TEST (test_dir__dx_leaf_not_referenced),
   UNIT_TEST (test_dir__dx_block_referenced_twice),
+  UNIT_TEST (test_dir__dx_node_hash_order),
+  UNIT_TEST (test_dir__dx_limit),
+  UNIT_TEST (test_dir__dx_node_referenced_twice),
   UNIT_TEST (test_dir__second_hard_link_to_a_directory),
   UNIT_TEST (test_dir__link_count_too_high),
   UNIT_TEST (test_dir__link_count_too_low),
