@@ -609,6 +609,48 @@ test_dir__kernel_written_images (void)
   kernel_image ("-t ext3 -b 1024");
 }
 
+/* Files and a directory unlinked while open, the image taken while
+ * mounted: orphans the kernel will release are neither unattached nor
+ * disconnected.  The oracle is e2fsck -fn after e2fsck -E journal_only
+ * on a copy (SPEC 6.3).
+ */
+static void
+test_dir__kernel_orphans (void)
+{
+  char cmd[2048];
+  int full, rc;
+
+  make_tree ();
+  snprintf (cmd, sizeof cmd, "rm -f %s && truncate -s 64M %s && " ENV
+            "mke2fs -q -F -t ext4 %s && mkdir -p %s/mnt && "
+            "mount -o loop %s %s/mnt 2>/dev/null", img, img, img, dir, img,
+            dir);
+  if (system (cmd) != 0) {
+    fprintf (stderr, "(no loop mount here: skipped) ");
+    return;
+  }
+  snprintf (cmd, sizeof cmd, "cd %s/mnt && mkdir -p a/gone a/b && "
+            "echo data > a/f && touch a/g && exec 3<a/f 4<a/gone 5<a/g && "
+            "rm a/f a/g && rmdir a/gone && sync && sleep 1 && "
+            "cp --sparse=always %s %s.snap; exec 3<&- 4<&- 5<&-; "
+            "cd / && umount %s/mnt && mv %s.snap %s", dir, img, img, dir,
+            img, img);
+  CU_ASSERT_EQUAL (system (cmd), 0);
+  for (full = 0; full < 2; full++) {
+    struct run r;
+
+    scan (&r, full);
+    if (r.corrupt)
+      print_codes (&r);
+    CU_ASSERT_FALSE (r.corrupt);
+  }
+  snprintf (cmd, sizeof cmd, ENV "e2fsck -E journal_only -y %s "
+            ">/dev/null 2>&1; true", img);
+  CU_ASSERT_EQUAL (system (cmd), 0);
+  rc = e2fsck_rc ();
+  CU_ASSERT_EQUAL (rc, 0);
+}
+
 static void
 test_dir__htree_image_has_an_index (void)
 {
@@ -1277,6 +1319,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__clean_images_of_every_profile),
   UNIT_TEST (test_dir__htree_image_has_an_index),
   UNIT_TEST (test_dir__kernel_written_images),
+  UNIT_TEST (test_dir__kernel_orphans),
   UNIT_TEST (test_dir__links_alone_is_incomplete),
   UNIT_TEST (test_dir__directory_alone_reads_the_inode_table),
   UNIT_TEST (test_dir__rec_len_too_small),
