@@ -21,8 +21,17 @@
  * small record per logical block; nothing is allocated per entry, and
  * the hash of each name is computed once.
  *
+ * Checksums are found as libext2fs finds them: a leaf's tail only where
+ * the rec_len chain lands on it, else the block is read as an index
+ * block.
+ *
  * e2fsck -n stops at a corrupt entry (it aborts without salvaging); this
  * scrubber reports it and goes on with the next block.
+ *
+ * In a full pass, what is the directory inode's own fault (no blocks, a
+ * hole in its map, INDEX_FL without dir_index) is the inode scrubber's
+ * finding; a request for this one directory says it here.  An inode
+ * with no links (an unlinked orphan) is not read at all.
  */
 
 #include <errno.h>
