@@ -50,6 +50,7 @@
 
 #define OS_HURD 1                 /* s_creator_os */
 #define IMAGIC_FL 0x00002000
+#define ENCRYPT_FL 0x00000800
 #define USR_QUOTA_INO 3
 #define GRP_QUOTA_INO 4
 #define BOOT_LOADER_INO 5
@@ -694,6 +695,12 @@ scrub_inode_check (struct scrub_ctx *sc, uint32_t ino, const uint8_t *raw)
     bad (&ic, PR_SYMLINK_FLAGS, 0, 0, ic.in.flags);
     ic.badmap = true;
   }
+  /* e2fsck looks for the encryption context such an inode must have;
+   * this version refuses encrypt filesystems, so none can be valid.
+   */
+  if ((ic.in.flags & ENCRYPT_FL)
+      && !fsf_has_incompat (ic.sb, FSF_INCOMPAT_ENCRYPT))
+    bad (&ic, PR_INODE_ENCRYPT, 0, 0, ic.in.flags);
   check_type (&ic);
   r = check_blocks (&ic, ibody);
   if (r < 0)

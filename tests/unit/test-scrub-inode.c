@@ -486,6 +486,7 @@ static const struct sif_case sif_cases[] = {
   { "-t ext2 -O ^large_file", "sif /big.bin size 0x90000000",
     PR_INODE_LARGE_FILE, 4 },
   { "-t ext4", "sif /emptydir block[3] 1", PR_MAP_DIR_HOLE, 4 },
+  { "-t ext4", "sif /small.txt flags 0x80800", PR_INODE_ENCRYPT, 4 },
   { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
     "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
     "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
