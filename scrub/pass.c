@@ -104,6 +104,7 @@ scrub_pass_free (struct scrub_pass *p)
   free (p->group_health);
   free (p->eas);
   free (p->dirs);
+  free (p->orphans);
   memset (p, 0, sizeof *p);
 }
 
@@ -368,6 +369,24 @@ scrub_note_dotdot (struct scrub_ctx *sc, uint32_t dir, uint32_t parent)
 
   if (sc->pass && (di = scrub_pass_dirinfo (sc->pass, dir)) != NULL)
     di->dotdot = parent;
+}
+
+bool
+scrub_pass_orphan (const struct scrub_pass *p, uint32_t ino)
+{
+  size_t lo = 0, hi = p->norphans;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+
+    if (p->orphans[mid] == ino)
+      return true;
+    if (p->orphans[mid] < ino)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
 }
 
 int
@@ -832,6 +851,8 @@ scrub_pass_run (struct scrub_pass *p)
   progress (p, SCRUB_PHASE_SUPER, 1, 1);
   if (r >= 0)
     r = phase_groups (p, gds);
+  if (r >= 0)
+    r = scrub_pass_collect_orphans (p);
   if (r >= 0)
     r = phase_inodes (p, gds);
   if (r >= 0)

@@ -100,6 +100,10 @@ struct scrub_pass {
   struct scrub_dirinfo *dirs;
   size_t ndirs, dirs_alloc;
 
+  /* The orphans recovery will release (scrub_pass_orphan), sorted. */
+  uint32_t *orphans;
+  size_t norphans;
+
   uint8_t *group_health;           /* SCRUB_GHEALTH_*, per group */
 
   struct scrub_type_stats stats[SCRUB_TYPE_NR];
@@ -191,6 +195,18 @@ extern struct scrub_istate *scrub_pass_istate (struct scrub_pass *p,
 /* The directory record of ino, or NULL. */
 extern struct scrub_dirinfo *scrub_pass_dirinfo (struct scrub_pass *p,
                                                  uint32_t ino);
+/* Is inode ino an orphan that recovery will release before the
+ * filesystem is used: on the orphan list or in the orphan file of a
+ * filesystem whose journal needs recovery?  Mount (and e2fsck, after
+ * replay) frees such an inode, or truncates it to i_size if it still
+ * has links, so its links_count of 0, its i_dtime holding the next
+ * orphan and blocks past i_size are expected, not corrupt; its blocks
+ * and its bitmap bit are still its own.  Filled before the inode phase
+ * (orphans.c); false outside a pass.
+ */
+extern bool scrub_pass_orphan (const struct scrub_pass *p, uint32_t ino);
+extern int scrub_pass_collect_orphans (struct scrub_pass *p);
+
 /* Is block blk owned by anything so far? */
 extern bool scrub_pass_owned (const struct scrub_pass *p, uint64_t blk);
 

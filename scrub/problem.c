@@ -52,7 +52,11 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SB_JOURNAL_INUM, "SB_JOURNAL_INUM", SEV_CORRUPT,
     "has_journal is set but the journal inode %f is not valid", NULL,
     false },
-  { PR_SB_LAST_ORPHAN, "SB_LAST_ORPHAN", SEV_CORRUPT,
+  /* e2fsck -fn never reads s_last_orphan, and its recovery drops a
+   * head out of range ("illegal orphan inode in superblock") and goes
+   * on: e2fsck -fn exits 0 either way.  Suspicious, not corrupt.
+   */
+  { PR_SB_LAST_ORPHAN, "SB_LAST_ORPHAN", SEV_WARNING,
     "first orphan inode %f is out of range", "clear the orphan list",
     true },
   { PR_GD_CSUM_MISMATCH, "GD_CSUM_MISMATCH", SEV_CORRUPT,
@@ -274,6 +278,133 @@ const struct scrub_problem scrub_problems[] = {
     "directory %i has a hole before logical block %b",
     "allocate an empty directory block there", true },
   /* -- directory entries: directory.c appends here -- */
+  { PR_DIR_NO_BLOCKS, "DIR_NO_BLOCKS", SEV_CORRUPT,
+    "directory inode %i has no blocks", NULL, false },
+  { PR_DIR_HOLE, "DIR_HOLE", SEV_CORRUPT,
+    "directory inode %i has a hole at logical block %f", NULL, false },
+  { PR_DIR_REC_LEN_SMALL, "DIR_REC_LEN_SMALL", SEV_CORRUPT,
+    "directory inode %i block %b: the entry at offset %e has rec_len %f, "
+    "below the 12 bytes an entry needs", "salvage the block", false },
+  { PR_DIR_REC_LEN_ALIGN, "DIR_REC_LEN_ALIGN", SEV_CORRUPT,
+    "directory inode %i block %b: the entry at offset %e has rec_len %f, "
+    "not a multiple of 4", "salvage the block", false },
+  { PR_DIR_REC_LEN_PAST_END, "DIR_REC_LEN_PAST_END", SEV_CORRUPT,
+    "directory inode %i block %b: the entry at offset %e has rec_len %f, "
+    "past the end of the block", "salvage the block", false },
+  { PR_DIR_NAME_LEN, "DIR_NAME_LEN", SEV_CORRUPT,
+    "directory inode %i block %b: the entry at offset %e has name_len %f, "
+    "longer than its rec_len holds", "salvage the block", false },
+  { PR_DIR_LEAF_NO_TAIL, "DIR_LEAF_NO_TAIL", SEV_CORRUPT,
+    "directory inode %i block %b has no checksum tail",
+    "rebuild the directory", false },
+  { PR_DIR_LEAF_CSUM, "DIR_LEAF_CSUM", SEV_CORRUPT,
+    "directory inode %i block %b checksum is 0x%F, expected 0x%E",
+    "recompute the checksum", true },
+  { PR_DIR_NO_DOT, "DIR_NO_DOT", SEV_CORRUPT,
+    "directory inode %i: the first entry is not '.'",
+    "write a '.' entry", false },
+  { PR_DIR_DOT_INODE, "DIR_DOT_INODE", SEV_CORRUPT,
+    "directory inode %i: '.' names inode %f", "point '.' at the directory",
+    true },
+  /* e2fsck -n answers no to splitting a big '.' entry and calls that
+   * fine (PR_2_SPLIT_DOT is PR_NO_OK): exit 0, so PREEN.
+   */
+  { PR_DIR_DOT_SPLIT, "DIR_DOT_SPLIT", SEV_PREEN,
+    "directory inode %i: the '.' entry has rec_len %f, room for more "
+    "entries", "split the '.' entry", true },
+  { PR_DIR_NO_DOTDOT, "DIR_NO_DOTDOT", SEV_CORRUPT,
+    "directory inode %i: the second entry is not '..'",
+    "write a '..' entry", false },
+  { PR_DIR_BAD_INODE, "DIR_BAD_INODE", SEV_CORRUPT,
+    "directory inode %i: entry '%n' names inode %f, out of range or "
+    "reserved", "clear the entry", false },
+  { PR_DIR_DUP_DOT, "DIR_DUP_DOT", SEV_CORRUPT,
+    "directory inode %i block %b: a second '.' entry", "clear the entry",
+    false },
+  { PR_DIR_DUP_DOTDOT, "DIR_DUP_DOTDOT", SEV_CORRUPT,
+    "directory inode %i block %b: a second '..' entry", "clear the entry",
+    false },
+  { PR_DIR_LINK_ROOT, "DIR_LINK_ROOT", SEV_CORRUPT,
+    "directory inode %i: entry '%n' links to the root directory",
+    "clear the entry", false },
+  { PR_DIR_NULL_NAME, "DIR_NULL_NAME", SEV_CORRUPT,
+    "directory inode %i block %b: an entry for inode %f has an empty name",
+    "clear the entry", false },
+  { PR_DIR_LINK_DOT, "DIR_LINK_DOT", SEV_CORRUPT,
+    "directory inode %i: entry '%n' links to the directory itself",
+    "clear the entry", false },
+  { PR_DIR_INOREF_UNINIT, "DIR_INOREF_UNINIT", SEV_XCORRUPT,
+    "directory inode %i: entry '%n' names inode %f, which group %g "
+    "marks uninitialised or never used", NULL, false },
+  { PR_DIR_UNUSED_INODE, "DIR_UNUSED_INODE", SEV_XCORRUPT,
+    "directory inode %i: entry '%n' names inode %f, which is not in use",
+    "clear the entry", false },
+  { PR_DIR_BAD_FILETYPE, "DIR_BAD_FILETYPE", SEV_XCORRUPT,
+    "directory inode %i: entry '%n' has file type %f, its inode is type %e",
+    "set the file type from the inode", true },
+  /* e2fsck sets a missing file type silently and e2fsck -n exits 0 for
+   * it (PR_2_SET_FILETYPE is PROMPT_NONE, PR_NO_OK): PREEN.
+   */
+  { PR_DIR_FILETYPE_UNSET, "DIR_FILETYPE_UNSET", SEV_PREEN,
+    "directory inode %i: entry '%n' has no file type, its inode is type %e",
+    "set the file type from the inode", true },
+  { PR_DIR_FILETYPE_NO_FEATURE, "DIR_FILETYPE_NO_FEATURE", SEV_CORRUPT,
+    "directory inode %i: entry '%n' has file type %f but the filesystem "
+    "has no filetype feature", "clear the file type", true },
+  { PR_DIR_BAD_NAME, "DIR_BAD_NAME", SEV_CORRUPT,
+    "directory inode %i: entry '%n' has '/' or NUL in its name",
+    "replace those bytes with '.'", false },
+  { PR_DIR_LINK_DIR, "DIR_LINK_DIR", SEV_XCORRUPT,
+    "directory inode %i: entry '%n' is a second hard link to directory %f",
+    "clear the entry", false },
+  { PR_DIR_DUP_NAME, "DIR_DUP_NAME", SEV_CORRUPT,
+    "directory inode %i block %b: two entries are named '%n'",
+    "rebuild the directory without the duplicate", false },
+  { PR_DIR_HTREE_NO_FEATURE, "DIR_HTREE_NO_FEATURE", SEV_CORRUPT,
+    "directory inode %i is indexed but the filesystem has no dir_index",
+    "clear the index flag", true },
+  { PR_DIR_DX_ROOT_BAD, "DIR_DX_ROOT_BAD", SEV_CORRUPT,
+    "directory inode %i: the htree root at block %b is malformed "
+    "(reserved 0x%F, info length %f)", "rebuild the index", false },
+  { PR_DIR_DX_HASH_VERSION, "DIR_DX_HASH_VERSION", SEV_CORRUPT,
+    "directory inode %i: htree hash version %f is not one this "
+    "filesystem can use", "rebuild the index", false },
+  { PR_DIR_DX_INCOMPAT, "DIR_DX_INCOMPAT", SEV_CORRUPT,
+    "directory inode %i: htree root has incompatible flags 0x%F",
+    "rebuild the index", false },
+  { PR_DIR_DX_DEPTH, "DIR_DX_DEPTH", SEV_CORRUPT,
+    "directory inode %i: htree has %f indirect levels, at most %e allowed",
+    "rebuild the index", false },
+  { PR_DIR_DX_CSUM, "DIR_DX_CSUM", SEV_CORRUPT,
+    "directory inode %i: htree index block %b fails its checksum",
+    "rebuild the index", false },
+  { PR_DIR_DX_LIMIT, "DIR_DX_LIMIT", SEV_CORRUPT,
+    "directory inode %i: htree index block %b has limit %f, expected %e",
+    "rebuild the index", false },
+  { PR_DIR_DX_COUNT, "DIR_DX_COUNT", SEV_CORRUPT,
+    "directory inode %i: htree index block %b has count %f, above the "
+    "limit %e", "rebuild the index", false },
+  { PR_DIR_DX_BAD_BLOCK, "DIR_DX_BAD_BLOCK", SEV_CORRUPT,
+    "directory inode %i: htree index block %b points to logical block %f "
+    "of a %e-block directory", "rebuild the index", false },
+  { PR_DIR_DX_HASH_ORDER, "DIR_DX_HASH_ORDER", SEV_CORRUPT,
+    "directory inode %i: htree index block %b has hash 0x%F after 0x%E",
+    "rebuild the index", false },
+  { PR_DIR_DX_MIN_HASH, "DIR_DX_MIN_HASH", SEV_CORRUPT,
+    "directory inode %i: block %b holds hash 0x%F, below its index range "
+    "from 0x%E", "rebuild the index", false },
+  { PR_DIR_DX_MAX_HASH, "DIR_DX_MAX_HASH", SEV_CORRUPT,
+    "directory inode %i: block %b holds hash 0x%F, above its index range "
+    "to 0x%E", "rebuild the index", false },
+  { PR_DIR_DX_LEAF_DEPTH, "DIR_DX_LEAF_DEPTH", SEV_CORRUPT,
+    "directory inode %i: htree leaf block %b is at depth %f, the tree has "
+    "depth %e", "rebuild the index", false },
+  { PR_DIR_DX_NOTREF, "DIR_DX_NOTREF", SEV_CORRUPT,
+    "directory inode %i: block %b is not referenced by the htree index",
+    "rebuild the index", false },
+  { PR_DIR_DX_DUPREF, "DIR_DX_DUPREF", SEV_CORRUPT,
+    "directory inode %i: block %b is referenced more than once by the "
+    "htree index", "rebuild the index", false },
   { PR_XATTR_REFCOUNT, "XATTR_REFCOUNT", SEV_XCORRUPT,
     "xattr block %b has reference count %f, %e inode(s) refer to it",
     "set the reference count", true },
@@ -320,9 +451,161 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SYMLINK_TARGET, "SYMLINK_TARGET", SEV_CORRUPT,
     "symlink %i target is not NUL-terminated within %e bytes",
     "clear the inode", false },
+  /* The journal (e2fsck_check_ext3_journal).  e2fsck -fn stops with
+   * "cannot proceed" (exit 12) on the CORRUPT ones below; what it asks
+   * and is told no there is forgotten once the check proper starts
+   * (ext2fs_mark_valid), so those are WARNING.
+   */
+  { PR_JNL_INODE_INVALID, "JNL_INODE_INVALID", SEV_CORRUPT,
+    "journal inode %i is not a valid journal: %n", NULL, false },
+  /* e2fsck falls back to the superblock's copy of the block map and
+   * goes on; the inode's own faults are the inode scrubber's.
+   */
+  { PR_JNL_INODE_BACKUP, "JNL_INODE_BACKUP", SEV_WARNING,
+    "journal inode %i is not a valid journal (%n); the superblock's "
+    "backup of its block map is used", NULL, false },
+  { PR_JNL_INODE_MODE, "JNL_INODE_MODE", SEV_CORRUPT,
+    "journal inode %i is not a regular file (mode 0x%F)", NULL, false },
+  { PR_JNL_SB_MAGIC, "JNL_SB_MAGIC", SEV_CORRUPT,
+    "journal superblock at block %b has no jbd2 magic number", NULL,
+    false },
+  { PR_JNL_SB_TYPE, "JNL_SB_TYPE", SEV_CORRUPT,
+    "journal superblock at block %b has block type %f, not a superblock",
+    NULL, false },
+  { PR_JNL_SB_FEATURES, "JNL_SB_FEATURES", SEV_CORRUPT,
+    "journal superblock features are unknown or conflict: %n", NULL,
+    false },
+  { PR_JNL_SB_CSUM, "JNL_SB_CSUM", SEV_CORRUPT,
+    "journal superblock checksum is 0x%F, expected 0x%E", NULL, false },
+  { PR_JNL_SB_BLOCKSIZE, "JNL_SB_BLOCKSIZE", SEV_CORRUPT,
+    "journal block size is %f, the filesystem's is %e", NULL, false },
+  { PR_JNL_SB_MAXLEN, "JNL_SB_MAXLEN", SEV_CORRUPT,
+    "journal length %f blocks is more than the journal inode's %e", NULL,
+    false },
+  { PR_JNL_SB_USERS, "JNL_SB_USERS", SEV_CORRUPT,
+    "journal superblock lists %f filesystems as users", NULL, false },
+  { PR_JNL_FC_BLOCKS, "JNL_FC_BLOCKS", SEV_CORRUPT,
+    "journal of %e blocks keeps fewer than 1024 beside %f fast-commit "
+    "blocks", NULL, false },
+  /* e2fsck asks to clear the journal fields and, told no, goes on. */
+  { PR_JNL_FEATURE_OFF, "JNL_FEATURE_OFF", SEV_WARNING,
+    "has_journal is clear but inode %i holds a journal", NULL, false },
+  { PR_JNL_RECOVER_NO_JOURNAL, "JNL_RECOVER_NO_JOURNAL", SEV_CORRUPT,
+    "needs_recovery is set but there is no journal", NULL, false },
+  { PR_JNL_UUID_INTERNAL, "JNL_UUID_INTERNAL", SEV_CORRUPT,
+    "journal UUID is set beside internal journal inode %i: the journal "
+    "is looked for on another device", NULL, false },
+  { PR_JNL_INODE8_NOT_CLEAR, "JNL_INODE8_NOT_CLEAR", SEV_CORRUPT,
+    "inode 8 is not the journal (that is inode %f) but holds data", NULL,
+    false },
+  /* e2fsck -n leaves the backup alone (it is rewritten, silently, only
+   * when e2fsck may write), so this never changes its verdict.
+   */
+  { PR_JNL_BACKUP_DIFFERS, "JNL_BACKUP_DIFFERS", SEV_PREEN,
+    "the superblock's backup of journal inode %i's block map is missing "
+    "or stale", "copy the journal inode's block map into the superblock",
+    true },
+  /* e2fsck -n skips replay and says so; the kernel would replay it. */
+  { PR_JNL_DATA_NO_RECOVERY, "JNL_DATA_NO_RECOVERY", SEV_WARNING,
+    "journal holds transactions from block %b but needs_recovery is clear: "
+    "they are not replayed here", NULL, false },
+  /* The journal recorded an abort; e2fsck marks the filesystem as having
+   * errors, which decides nothing by itself.
+   */
+  { PR_JNL_ERRNO, "JNL_ERRNO", SEV_WARNING,
+    "the journal recorded error -%f (it was aborted)", NULL, false },
+  /* Recovery replays what came before and reports the rest. */
+  { PR_JNL_TXN_CORRUPT, "JNL_TXN_CORRUPT", SEV_WARNING,
+    "journal transaction %f failed its commit checksum; replay stopped "
+    "before it", NULL, false },
+  { PR_JNL_REPLAY_SKIPPED, "JNL_REPLAY_SKIPPED", SEV_WARNING,
+    "journal replay skipped %f logged block(s): bad data checksum or a "
+    "block past the filesystem", NULL, false },
   /* -- journal entries: journal.c appends here -- */
+  /* The orphan list and the orphan file.  While the journal needs
+   * recovery they are what the kernel left for mount to release, and
+   * e2fsck's recovery releases them: only what would make that go wrong
+   * is CORRUPT.  Without pending recovery, e2fsck -fn never follows them
+   * and judges each inode as pass 1 does.
+   */
+  { PR_ORPHAN_LINK_RANGE, "ORPHAN_LINK_RANGE", SEV_CORRUPT,
+    "orphan inode %i links to inode %f, which is not a valid orphan",
+    "clear the orphan list", false },
+  /* Releasing an inode changes its link, so recovery leaves a loop. */
+  { PR_ORPHAN_LIST_LOOP, "ORPHAN_LIST_LOOP", SEV_WARNING,
+    "the orphan list loops back to inode %i", NULL, false },
+  { PR_ORPHAN_NOT_IN_USE, "ORPHAN_NOT_IN_USE", SEV_CORRUPT,
+    "orphan inode %i is not in use: releasing it again would corrupt the "
+    "free inode counts", "drop it from the orphan list", false },
+  { PR_ORPHAN_UNRECOVERED, "ORPHAN_UNRECOVERED", SEV_CORRUPT,
+    "inode %i is on the orphan list but no recovery is pending: %n",
+    "release the orphan inodes", false },
+  { PR_ORPHAN_FILE_MAGIC, "ORPHAN_FILE_MAGIC", SEV_CORRUPT,
+    "orphan file block %b has no orphan-block magic number",
+    "recreate the orphan file", false },
+  { PR_ORPHAN_FILE_CSUM, "ORPHAN_FILE_CSUM", SEV_CORRUPT,
+    "orphan file block %b fails its checksum", "recreate the orphan file",
+    false },
+  { PR_ORPHAN_FILE_INODE, "ORPHAN_FILE_INODE", SEV_CORRUPT,
+    "orphan file inode %i is not a regular extent-mapped file of whole "
+    "blocks", "recreate the orphan file", false },
+  { PR_ORPHAN_FILE_ENTRY_RANGE, "ORPHAN_FILE_ENTRY_RANGE", SEV_CORRUPT,
+    "orphan file block %b names inode %f, which is not a valid orphan",
+    "clear the entry", false },
+  { PR_ORPHAN_FILE_UNRECOVERED, "ORPHAN_FILE_UNRECOVERED", SEV_CORRUPT,
+    "orphan file block %b names inode %f but no recovery is pending",
+    "release the orphan inodes", false },
+  { PR_ORPHAN_PRESENT_NO_FILE, "ORPHAN_PRESENT_NO_FILE", SEV_CORRUPT,
+    "orphan_present is set without orphan_file", "clear orphan_present",
+    true },
+  /* e2fsck 1.47.0 (Debian 12) asks to clear the flag and counts the
+   * refusal; later versions let it pass (PR_NO_OK).  The kernel clears
+   * it at a clean unmount, and recovery with the orphans.
+   */
+  { PR_ORPHAN_PRESENT_CLEAN, "ORPHAN_PRESENT_CLEAN", SEV_CORRUPT,
+    "orphan_present is set but the orphan file is empty",
+    "clear orphan_present", true },
+  { PR_ORPHAN_FILE_NO_JOURNAL, "ORPHAN_FILE_NO_JOURNAL", SEV_CORRUPT,
+    "the filesystem has an orphan file but no journal",
+    "remove the orphan file", false },
   /* -- orphans entries: orphans.c appends here -- */
   /* -- links entries: links.c appends here -- */
+  { PR_LINKS_NO_ROOT, "LINKS_NO_ROOT", SEV_CORRUPT,
+    "the root directory (inode 2) is not in use", NULL, false },
+  { PR_LINKS_ROOT_NOT_DIR, "LINKS_ROOT_NOT_DIR", SEV_CORRUPT,
+    "the root inode 2 is not a directory", NULL, false },
+  { PR_LINKS_UNCONNECTED_DIR, "LINKS_UNCONNECTED_DIR", SEV_XCORRUPT,
+    "directory inode %i is not reachable from the root ('..' names %f)",
+    "reconnect it to lost+found", false },
+  { PR_LINKS_BAD_DOTDOT, "LINKS_BAD_DOTDOT", SEV_XCORRUPT,
+    "directory inode %i: '..' names inode %f, its parent is %e",
+    "point '..' at the parent", true },
+  { PR_LINKS_UNATTACHED, "LINKS_UNATTACHED", SEV_XCORRUPT,
+    "inode %i (link count %f) is in no directory",
+    "reconnect it to lost+found", false },
+  { PR_LINKS_UNATTACHED_EMPTY, "LINKS_UNATTACHED_EMPTY", SEV_XCORRUPT,
+    "inode %i is empty and in no directory", "clear the inode", false },
+  { PR_LINKS_COUNT, "LINKS_COUNT", SEV_XCORRUPT,
+    "inode %i has link count %f, %e link(s) found",
+    "set the link count", true },
+  { PR_LINKS_DIR_NLINK, "LINKS_DIR_NLINK", SEV_XCORRUPT,
+    "directory inode %i has %e links, more than 65000, and the "
+    "filesystem has no dir_nlink", "set dir_nlink", true },
+  /* An indexed directory whose link count stayed 1 after its
+   * subdirectories fell below 65000: e2fsck -n does not even ask
+   * (PR_4_DIR_OVERFLOW_REF_COUNT only when writing), exit 0: PREEN.
+   */
+  { PR_LINKS_DIR_OVERFLOW, "LINKS_DIR_OVERFLOW", SEV_PREEN,
+    "indexed directory inode %i has link count 1, %e links found",
+    "set the link count", true },
+  /* Directories that name each other as parent, their '..' agreeing,
+   * and none reachable from the root: e2fsck pass 3 stops at a
+   * directory it has seen and calls them connected, and e2fsck -n exits
+   * 0.  Not CORRUPT, then, but said.
+   */
+  { PR_LINKS_DIR_LOOP, "LINKS_DIR_LOOP", SEV_WARNING,
+    "directory inode %i is in a cycle of parents not reachable from the "
+    "root", "reconnect it to lost+found", false },
   /* While mounted, the kernel keeps these in memory only: PREEN, as
    * e2fsck lets a stale superblock count pass.
    */

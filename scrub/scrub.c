@@ -61,6 +61,7 @@ const char *const scrub_type_names[SCRUB_TYPE_NR] = {
 };
 
 const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
+  [SCRUB_TYPE_PROBE] = &scrub_probe_ops,
   [SCRUB_TYPE_SUPERBLOCK] = &scrub_superblock_ops,
   [SCRUB_TYPE_GDT] = &scrub_gdt_ops,
   [SCRUB_TYPE_BBITMAP] = &scrub_bbitmap_ops,
@@ -69,6 +70,10 @@ const struct scrub_ops *const scrub_ops[SCRUB_TYPE_NR] = {
   [SCRUB_TYPE_EXTENTS] = &scrub_extents_ops,
   [SCRUB_TYPE_XATTR] = &scrub_xattr_ops,
   [SCRUB_TYPE_SYMLINK] = &scrub_symlink_ops,
+  [SCRUB_TYPE_DIRECTORY] = &scrub_directory_ops,
+  [SCRUB_TYPE_LINKS] = &scrub_links_ops,
+  [SCRUB_TYPE_JOURNAL] = &scrub_journal_ops,
+  [SCRUB_TYPE_ORPHANS] = &scrub_orphans_ops,
   [SCRUB_TYPE_COUNTERS] = &scrub_counters_ops,
 };
 
