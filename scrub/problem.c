@@ -231,6 +231,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_INODE_LARGE_FILE, "INODE_LARGE_FILE", SEV_CORRUPT,
     "regular file %i is %f bytes but the filesystem lacks large_file",
     "set the large_file feature", true },
+  { PR_INODE_ENCRYPT, "INODE_ENCRYPT", SEV_CORRUPT,
+    "inode %i has the encrypt flag on a filesystem without encryption",
+    "clear the flag", true },
   /* -- extents entries: extents.c appends here -- */
   { PR_EXTENT_HEADER, "EXTENT_HEADER", SEV_CORRUPT,
     "inode %i has an invalid extent node header at block %b (0 for the "

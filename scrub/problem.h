@@ -104,6 +104,7 @@ enum scrub_code {
   PR_INODE_RESIZE_NOT_CLEAR = 0x051e,
   PR_INODE_TIME_EPOCH = 0x051f,
   PR_INODE_LARGE_FILE = 0x0520,
+  PR_INODE_ENCRYPT = 0x0521,
   /* extents and block maps (type 0x06) */
   /* -- extents codes: extents.c appends here -- */
   PR_EXTENT_HEADER = 0x0601,
