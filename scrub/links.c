@@ -6,14 +6,17 @@
  * entry names it); its '..' names that parent.  The walk up marks each
  * directory it passes as done and stops at one already done, so the
  * whole phase visits each directory once, and a cycle of parents ends
- * there as it does in e2fsck (which then finds it through '..').
+ * there as it does in e2fsck (which then finds it through '..').  A
+ * second walk, exact, warns of a cycle whose '..' all agree: e2fsck -n
+ * passes it.
  *
  * Link counts (pass 4): every inode in use, except the reserved ones
  * below s_first_ino other than the root, has i_links_count equal to the
  * entries naming it: for a directory, its entry in its parent, its own
  * '.', and the '..' of each subdirectory.  An inode no entry names is
  * unattached.  A directory counted past 65000 links stands at 1
- * (dir_nlink).
+ * (dir_nlink).  An unlinked orphan (no links, noted in use until the
+ * kernel releases it) is neither counted nor connected.
  *
  * Both need every directory read: without a full pass (sc->pass NULL)
  * the request ends INCOMPLETE with no finding.
