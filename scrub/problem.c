@@ -204,6 +204,12 @@ const struct scrub_problem scrub_problems[] = {
   { PR_JNL_REPLAY_SKIPPED, "JNL_REPLAY_SKIPPED", SEV_WARNING,
     "journal replay skipped %f logged block(s): bad data checksum or a "
     "block past the filesystem", NULL, false },
+  /* e2fsck does not look at s_first and s_start; the kernel's journal
+   * load refuses them, so mount would fail.
+   */
+  { PR_JNL_SB_LAYOUT, "JNL_SB_LAYOUT", SEV_WARNING,
+    "journal log bounds are impossible (first block %f, start %b, "
+    "length %e): the kernel will not load the journal", NULL, false },
   /* -- journal entries: journal.c appends here -- */
   /* The orphan list and the orphan file.  While the journal needs
    * recovery they are what the kernel left for mount to release, and
