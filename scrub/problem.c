@@ -179,7 +179,8 @@ const struct scrub_problem scrub_problems[] = {
     "journal UUID is set beside internal journal inode %i: the journal "
     "is looked for on another device", NULL, false },
   { PR_JNL_INODE8_NOT_CLEAR, "JNL_INODE8_NOT_CLEAR", SEV_CORRUPT,
-    "inode 8 is not the journal (that is inode %f) but holds data", NULL,
+    "inode 8 holds data but is not the journal (s_journal_inum is %f)",
+    NULL,
     false },
   /* e2fsck -n leaves the backup alone (it is rewritten, silently, only
    * when e2fsck may write), so this never changes its verdict.
