@@ -198,11 +198,22 @@ fsf_dir_block_csum_set (const struct fsf_dir_fmt *fmt, uint32_t ino,
 /* --- htree ---------------------------------------------------------- */
 
 /* How many dx entries fit from count_offset, beside a tail with csum. */
-static uint32_t
-dx_limit (const struct fsf_dir_fmt *fmt, uint32_t count_offset)
+uint32_t
+fsf_dx_limit (const struct fsf_dir_fmt *fmt, uint32_t count_offset)
 {
-  return (fmt->block_size - count_offset
-          - (fmt->csum ? FSF_DX_TAIL_SIZE : 0)) / FSF_DX_ENTRY_SIZE;
+  uint32_t room = fmt->csum ? FSF_DX_TAIL_SIZE : 0;
+
+  if (count_offset + room >= fmt->block_size)
+    return 0;
+  return (fmt->block_size - count_offset - room) / FSF_DX_ENTRY_SIZE;
+}
+
+void
+fsf_dx_countlimit_get (const uint8_t *buf, uint32_t count_offset,
+                       uint16_t *limit, uint16_t *count)
+{
+  *limit = fsf_le16 (buf + count_offset);
+  *count = fsf_le16 (buf + count_offset + 2);
 }
 
 /* The countlimit and the entries, for root and node alike. */
@@ -216,7 +227,7 @@ check_countlimit (const uint8_t *buf, const struct fsf_dir_fmt *fmt,
 
   dx->limit = fsf_le16 (c);
   dx->count = fsf_le16 (c + 2);
-  if (dx->limit != dx_limit (fmt, dx->count_offset))
+  if (dx->limit != fsf_dx_limit (fmt, dx->count_offset))
     return FSF_BAD_FIELD;
   if (dx->count == 0 || dx->count > dx->limit)
     return FSF_BAD_FIELD;

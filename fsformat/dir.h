@@ -173,6 +173,20 @@ extern int fsf_dx_root_decode (const uint8_t *buf, size_t len,
 extern int fsf_dx_node_decode (const uint8_t *buf, size_t len,
                                const struct fsf_dir_fmt *fmt,
                                struct fsf_dx_block *dx);
+/* The countlimit stored at count_offset of an index block (the root's
+ * FSF_DX_ROOT_COUNT_OFFSET, or 0x18 + info_length; a node's
+ * FSF_DX_NODE_COUNT_OFFSET), whatever the decoders think of it: a
+ * checker reports a bad limit or count precisely, as e2fsck does.
+ * count_offset + 4 must lie inside buf (a block is at least 1 KiB).
+ */
+extern void fsf_dx_countlimit_get (const uint8_t *buf, uint32_t count_offset,
+                                   uint16_t *limit, uint16_t *count);
+/* The limit a well-formed index block has at count_offset: the entries
+ * that fit, less the dx tail with metadata_csum.
+ */
+extern uint32_t fsf_dx_limit (const struct fsf_dir_fmt *fmt,
+                              uint32_t count_offset);
+
 /* Entry i (< dx->count) of a block that decoded into dx. */
 extern void fsf_dx_entry_get (const uint8_t *buf,
                               const struct fsf_dx_block *dx, unsigned i,

@@ -164,23 +164,30 @@ entry_at (const uint8_t *buf, int i)
   return buf + FSF_EXTENT_HEADER_SIZE + (size_t) i * FSF_EXTENT_ENTRY_SIZE;
 }
 
-/* Check the header of node n; 0, or the fsf_bad value. */
+/* Check the header of node n; 0, or the fsf_bad value.  A child whose
+ * eh_depth is not its parent's less one is FSF_BAD_FIELD with
+ * *depth_off set and h->depth set to where it sits in the tree, which
+ * is how libext2fs reads it: the walk may go on below it.
+ */
 static int
 check_header (const struct node *n,
-              struct fsf_extent_header *h)
+              struct fsf_extent_header *h, bool *depth_off)
 {
   int bad = fsf_extent_header_decode (n->buf, n->size, h);
 
+  *depth_off = false;
   if (bad)
     return bad;
+  if (n->want_depth >= 0 && h->depth != n->want_depth) {
+    *depth_off = true;
+    h->depth = (uint16_t) n->want_depth;
+  }
   if (h->depth > FSF_EXTENT_MAX_DEPTH)
     return FSF_BAD_LOOP;
-  if (n->want_depth >= 0 && h->depth != n->want_depth)
-    return FSF_BAD_FIELD;
   /* The kernel refuses an empty index node, the root included. */
   if (h->depth > 0 && h->entries == 0)
     return FSF_BAD_FIELD;
-  return 0;
+  return *depth_off ? FSF_BAD_FIELD : 0;
 }
 
 static int
@@ -274,11 +281,15 @@ walk_node (struct walk *w, const struct node *n)
 {
   struct fsf_extent_header h;
   uint32_t prev = 0;
+  bool depth_off;
   int bad, r, i;
 
-  bad = check_header (n, &h);
-  if (bad)
-    return report (w, &n->at, -1, bad);
+  bad = check_header (n, &h, &depth_off);
+  if (bad) {
+    r = report (w, &n->at, -1, bad);
+    if (r || !depth_off || h.entries == 0)
+      return r;
+  }
   if (n->want_depth >= 0 && (w->flags & FSF_EXTENT_WALK_CSUM)
       && fsf_has_metadata_csum (w->sb)
       && !fsf_extent_block_csum_verify (w->sb, w->ino, w->generation,

@@ -150,7 +150,9 @@ struct fsf_extent_visitor {
  * range, a child's first entry at its ei_block, no zero-length extent,
  * no extent past logical block 2^32, physical blocks inside
  * [first_data_block, blocks_count).  At most blocks_count nodes are
- * read, whatever the tree says.
+ * read, whatever the tree says.  With KEEP_GOING, a child whose depth
+ * is not its parent's less one is reported (FSF_BAD_FIELD) and walked
+ * as its place in the tree says, as libext2fs reads it.
  *
  * Returns 0, a negative errno (reading, or a callback's), a callback's
  * non-zero value, or the first enum fsf_bad found (with KEEP_GOING, once

@@ -26,6 +26,7 @@
 #include "fsf.h"
 #include "blockmap.h"
 #include "dir.h"
+#include "dirmap.h"
 #include "extent.h"
 #include "fs.h"
 #include "journal.h"
@@ -417,31 +418,6 @@ add_dirent (const struct fsf_dirent *de, void *opaque)
   return 0;
 }
 
-/* The directory's blocks by logical number (0: a hole), from the runs. */
-static uint64_t *
-dir_block_map (const struct fsf_fs *fs, const struct fsf_inode *in,
-               json_t *runs, uint64_t *nblocks)
-{
-  uint64_t n = in->size / fs->sb.block_size, *map;
-  size_t i;
-
-  /* A directory cannot hold more blocks than the device. */
-  if (n == 0 || n > fsf_fs_device_blocks (fs))
-    return NULL;
-  map = calloc (n, sizeof *map);
-  for (i = 0; map && i < json_array_size (runs); i++) {
-    json_t *e = json_array_get (runs, i);
-    uint64_t l = json_integer_value (json_object_get (e, "logical"));
-    uint64_t p = json_integer_value (json_object_get (e, "physical"));
-    uint64_t k, len = json_integer_value (json_object_get (e, "length"));
-
-    for (k = 0; k < len && l + k < n; k++)
-      map[l + k] = p + k;
-  }
-  *nblocks = n;
-  return map;
-}
-
 /* htree: mark the index blocks (root, and up to two levels of nodes) so
  * they are not read as leaves, and list the root's "." and "..".
  */
@@ -503,15 +479,22 @@ mark_dx_blocks (const struct fsf_fs *fs, const struct fsf_dir_fmt *fmt,
  * replayed view; the first bad block is reported, the rest still listed.
  */
 static void
-list_dir (const struct fsf_fs *fs, const struct fsf_inode *in, json_t *runs,
+list_dir (const struct fsf_fs *fs, uint32_t ino, const struct fsf_inode *in,
           json_t *o)
 {
   const struct fsf_sb *sb = &fs->sb;
   uint8_t *blk = malloc (sb->block_size);
   struct dirlist l = { json_array () };
   struct fsf_dir_fmt fmt;
-  uint64_t n = 0, k, *map = dir_block_map (fs, in, runs, &n);
-  bool reported = false, *is_index = calloc (n ? n : 1, sizeof *is_index);
+  struct scrub_dirmap dm;
+  uint64_t n = 0, k, *map = NULL;
+  bool reported = false, *is_index;
+
+  if (scrub_dirmap_read (fs, ino, in, &dm) == 0) {
+    map = dm.map;
+    n = dm.n;
+  }
+  is_index = calloc (n ? n : 1, sizeof *is_index);
 
   fsf_dir_fmt_init (&fmt, sb);
   if (blk && map && is_index && (in->flags & FSF_INDEX_FL)
@@ -632,7 +615,7 @@ dump_inode (const struct fsf_fs *fs, uint32_t ino, json_t *doc)
     json_object_set_new (o, "map_error",
                          json_string (r < 0 ? strerror (-r) : fsf_bad_name (r)));
   if (fsf_inode_ftype (in.mode) == FSF_FT_DIR)
-    list_dir (fs, &in, runs.a, o);
+    list_dir (fs, ino, &in, o);
   else if (fsf_inode_ftype (in.mode) == FSF_FT_SYMLINK)
     link_target (fs, &in, runs.a, o);
   if (doc) {
