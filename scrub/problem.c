@@ -496,7 +496,8 @@ const struct scrub_problem scrub_problems[] = {
     "journal UUID is set beside internal journal inode %i: the journal "
     "is looked for on another device", NULL, false },
   { PR_JNL_INODE8_NOT_CLEAR, "JNL_INODE8_NOT_CLEAR", SEV_CORRUPT,
-    "inode 8 is not the journal (that is inode %f) but holds data", NULL,
+    "inode 8 holds data but is not the journal (s_journal_inum is %f)",
+    NULL,
     false },
   /* e2fsck -n leaves the backup alone (it is rewritten, silently, only
    * when e2fsck may write), so this never changes its verdict.
@@ -521,6 +522,12 @@ const struct scrub_problem scrub_problems[] = {
   { PR_JNL_REPLAY_SKIPPED, "JNL_REPLAY_SKIPPED", SEV_WARNING,
     "journal replay skipped %f logged block(s): bad data checksum or a "
     "block past the filesystem", NULL, false },
+  /* e2fsck does not look at s_first and s_start; the kernel's journal
+   * load refuses them, so mount would fail.
+   */
+  { PR_JNL_SB_LAYOUT, "JNL_SB_LAYOUT", SEV_WARNING,
+    "journal log bounds are impossible (first block %f, start %b, "
+    "length %e): the kernel will not load the journal", NULL, false },
   /* -- journal entries: journal.c appends here -- */
   /* The orphan list and the orphan file.  While the journal needs
    * recovery they are what the kernel left for mount to release, and
