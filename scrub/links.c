@@ -293,10 +293,11 @@ scrub_links (struct scrub_ctx *sc)
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }
-  /* Nor when no inode was noted in use: the pass had no inode scrubber
-   * (a filesystem always has some in use: its root, its reserved ones).
+  /* Nor when the pass had no inode scrubber to note inodes in use.  (A
+   * pass that noted none, all inode tables flagged uninit, goes on: its
+   * root is missing.)
    */
-  if (p->inodes_used == 0) {
+  if (scrub_ops[SCRUB_TYPE_INODE] == NULL) {
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }
