@@ -500,7 +500,8 @@ print_codes (const struct run *r)
 }
 
 /* The damage done: the expected code, and e2fsck's verdict ours, in
- * the full pass and from these scrubbers alone.
+ * the full pass and from these scrubbers alone.  UNIT_VERBOSE=1 in the
+ * environment lists every code found.
  */
 static void
 expect (int code)
