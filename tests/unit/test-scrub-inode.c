@@ -372,9 +372,12 @@ expect (const char *what, int code, int e2fsck_expected)
 
 /* --- clean images -------------------------------------------------------- */
 
+/* (64 MiB is "small" to mke2fs: 1 KiB blocks unless -b says.) */
 static const char *const profiles[] = {
-  "-t ext4", "-t ext4 -b 1024", "-t ext4 -O ^metadata_csum,uninit_bg",
-  "-t ext4 -O ^64bit -I 128", "-t ext3", "-t ext2",
+  "-t ext4", "-t ext4 -b 4096", "-t ext4 -O ^metadata_csum,uninit_bg",
+  "-t ext4 -O ^64bit -I 128", "-t ext3", "-t ext3 -b 4096", "-t ext2",
+  "-t ext2 -b 4096", "-t ext4 -O orphan_file", "-t ext4 -I 1024",
+  "-t ext4 -O meta_bg,^resize_inode",
 };
 
 static void
@@ -491,6 +494,15 @@ static const struct sif_case sif_cases[] = {
     PR_INODE_LARGE_FILE, 4 },
   { "-t ext4", "sif /emptydir block[3] 1", PR_MAP_DIR_HOLE, 4 },
   { "-t ext4", "sif /small.txt flags 0x80800", PR_INODE_ENCRYPT, 4 },
+  { "-t ext4 -b 4096", "sif /big.bin size 4096", PR_INODE_SIZE, 4 },
+  { "-t ext4 -b 4096", "sif /sparse2.bin blocks 16", PR_INODE_I_BLOCKS, 4 },
+  { "-t ext3 -b 4096", "sif /big.bin block[IND] 0", PR_INODE_I_BLOCKS, 4 },
+  { "-t ext4 -O ^dir_index", "sif /many flags 0x81000",
+    PR_INODE_HTREE_FEATURE, 4 },
+  /* 64 MiB is "small" to mke2fs: 65536 blocks of 1 KiB; big.bin's
+   * one extent (300 blocks) would run past the end from here.
+   */
+  { "-t ext4", "sif /big.bin block[5] 65534", PR_EXTENT_ENDS_BEYOND, 4 },
   { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
     "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
     "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
