@@ -27,17 +27,24 @@ read_sb (const struct fsf_source *src, uint8_t *buf, struct fsf_sb *sb)
   return r;
 }
 
-/* The same, through an explicit source (the raw one at open time). */
+/* Group g's descriptor through an explicit source (the raw one at open
+ * time), from the table beside the superblock in use: the primary, or
+ * the copy in group sb_group when a backup superblock was opened (the
+ * primary for groups whose meta_bg copy lives elsewhere).
+ */
 static int
 read_gd_from (const struct fsf_source *src, const struct fsf_sb *sb,
-              uint32_t g, struct fsf_gd *gd, uint8_t *raw)
+              uint32_t sb_group, uint32_t g, struct fsf_gd *gd, uint8_t *raw)
 {
   uint8_t buf[FSF_MAX_DESC_SIZE];
   uint64_t block;
   uint32_t off;
-  int r;
+  int r = FSF_BAD_RANGE;
 
-  r = fsf_gd_location (sb, g, &block, &off);
+  if (sb_group != 0)
+    r = fsf_gd_backup_location (sb, sb_group, g, &block, &off);
+  if (r == FSF_BAD_RANGE)
+    r = fsf_gd_location (sb, g, &block, &off);
   if (r != 0)
     return r;
   r = fsf_read (src, buf, sb->desc_size, block * sb->block_size + off);
@@ -50,7 +57,7 @@ read_gd_from (const struct fsf_source *src, const struct fsf_sb *sb,
 
 static int
 read_inode_from (const struct fsf_source *src, const struct fsf_sb *sb,
-                 uint32_t ino, struct fsf_inode *inode, uint8_t *raw)
+                 uint32_t sb_group, uint32_t ino, struct fsf_inode *inode, uint8_t *raw)
 {
   uint8_t buf[1 << FSF_MAX_BLOCK_LOG];
   struct fsf_gd gd;
@@ -61,7 +68,7 @@ read_inode_from (const struct fsf_source *src, const struct fsf_sb *sb,
   r = fsf_group_of_inode (sb, ino, &g);
   if (r != 0)
     return r;
-  r = read_gd_from (src, sb, g, &gd, NULL);
+  r = read_gd_from (src, sb, sb_group, g, &gd, NULL);
   if (r != 0)
     return r;
   r = fsf_inode_location (sb, &gd, ino, &block, &off);
@@ -79,14 +86,15 @@ int
 fsf_fs_read_gd (const struct fsf_fs *fs, uint32_t g, struct fsf_gd *gd,
                 uint8_t *raw)
 {
-  return read_gd_from (&fs->src, &fs->sb, g, gd, raw);
+  return read_gd_from (&fs->src, &fs->sb, fs->sb_group, g, gd, raw);
 }
 
 int
 fsf_fs_read_inode (const struct fsf_fs *fs, uint32_t ino,
                    struct fsf_inode *inode, uint8_t *raw)
 {
-  return read_inode_from (&fs->src, &fs->sb, ino, inode, raw);
+  return read_inode_from (&fs->src, &fs->sb, fs->sb_group, ino, inode,
+                          raw);
 }
 
 /* Extent callback: journal logical blocks -> filesystem blocks. */
@@ -141,7 +149,8 @@ map_journal (struct fsf_fs *fs)
   uint64_t nblocks;
   int r;
 
-  r = read_inode_from (&fs->raw, sb, sb->journal_inum, &j, NULL);
+  r = read_inode_from (&fs->raw, sb, fs->sb_group, sb->journal_inum, &j,
+                       NULL);
   if (r != 0)
     return r;
   nblocks = j.size / sb->block_size;
@@ -217,6 +226,40 @@ fsf_fs_open (struct fsf_fs *fs, const struct fsf_source *raw,
   if (r != 0)
     fsf_fs_close (fs);
   return r;
+}
+
+int
+fsf_fs_open_backup (struct fsf_fs *fs, const struct fsf_source *raw)
+{
+  unsigned log;
+
+  for (log = FSF_MIN_BLOCK_LOG; log <= FSF_MAX_BLOCK_LOG; log++) {
+    uint64_t bs = (uint64_t) 1 << log;
+    /* Group 1 starts blocks_per_group (8 x the block size, as mke2fs
+     * makes it) after first_data_block (1 with 1 KiB blocks).
+     */
+    uint64_t blk = bs * 8 + (log == FSF_MIN_BLOCK_LOG);
+
+    memset (fs, 0, sizeof *fs);
+    if (blk * bs > raw->size || raw->size - blk * bs < FSF_SB_OFFSET)
+      break;
+    if (fsf_read (raw, fs->sb_buf, FSF_SB_SIZE, blk * bs) != 0
+        || fsf_sb_decode (fs->sb_buf, FSF_SB_SIZE, &fs->sb) != 0
+        || fs->sb.block_size != bs
+        || fs->sb.groups_count < 2
+        || fsf_sb_group_first_block (&fs->sb, 1) != blk
+        || fs->sb.blocks_count > raw->size / bs)
+      continue;
+    fs->raw = *raw;
+    fs->src = *raw;
+    fs->sb_group = 1;
+    /* A backup never says the journal needs recovery: nothing to replay
+     * (e2fsck replays nothing from a backup either).
+     */
+    return 0;
+  }
+  memset (fs, 0, sizeof *fs);
+  return FSF_BAD_MAGIC;
 }
 
 void

@@ -33,6 +33,9 @@ struct fsf_fs {
   struct fsf_source src;      /* what to read: raw, or raw + replay */
   struct fsf_sb sb;           /* the superblock as src shows it */
   uint8_t sb_buf[FSF_SB_SIZE];
+  uint32_t sb_group;          /* 0: the primary superblock; else the
+                               * group whose backup superblock and
+                               * descriptor copy are read instead */
   bool needs_recovery;        /* the raw superblock says so */
   bool replayed;              /* and the journal was replayed into src */
   struct fsf_jreplay jr;      /* what replay found (if replayed) */
@@ -49,6 +52,16 @@ struct fsf_fs {
 extern int fsf_fs_open (struct fsf_fs *fs, const struct fsf_source *raw,
                         unsigned flags);
 extern void fsf_fs_close (struct fsf_fs *fs);
+
+/* Open through the backup superblock of group 1, as e2fsck does when the
+ * primary is unusable: for each block size, the copy where mke2fs would
+ * put it, accepted when it decodes, has that block size and places
+ * group 1 there.  Descriptors are then read from group 1's copy of the
+ * table.  Nothing is replayed.  Returns 0, a negative errno, or
+ * FSF_BAD_MAGIC when no backup is found.
+ */
+extern int fsf_fs_open_backup (struct fsf_fs *fs,
+                               const struct fsf_source *raw);
 
 /* How many filesystem blocks the device really holds.  No file, journal
  * or directory can have more, whatever its inode or the superblock

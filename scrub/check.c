@@ -223,13 +223,31 @@ cli_check (int argc, char **argv)
     return r > 0 ? EXIT_CLEAN : EXIT_USAGE;
   }
   clock_gettime (CLOCK_MONOTONIC, &t0);
-  if (cli_image_open (&im, &fs, o.image, true) == -1)
-    return EXIT_OPERATIONAL;
-
   memset (&cr, 0, sizeof cr);
   cr.o = &o;
   if (o.json)
     cr.problems = json_array ();
+  r = cli_image_open (&im, &fs, o.image, true);
+  /* The primary superblock's fault is a finding, whether or not a
+   * backup let the check go on.
+   */
+  if (im.primary_problem) {
+    struct scrub_finding f = { im.primary_problem, 0, 0, 0, 0, 0, NULL };
+
+    on_finding (&cr, NULL, &f);
+  }
+  if (r == -1) {
+    if (o.json) {
+      json_t *doc = json_pack ("{s:s, s:s, s:o}", "image", o.image,
+                               "result", "error", "problems", cr.problems);
+
+      json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+      putchar ('\n');
+      json_decref (doc);
+    }
+    return EXIT_OPERATIONAL;
+  }
+
   bar = o.progress != 0 && isatty (STDERR_FILENO);
   r = scrub_pass_init (&pass, &fs, on_finding, &cr,
                        bar ? on_progress : NULL, &cr);
@@ -245,7 +263,8 @@ cli_check (int argc, char **argv)
     return EXIT_OPERATIONAL;
   }
 
-  errors = pass.problems[SEV_CORRUPT] + pass.problems[SEV_XCORRUPT];
+  errors = pass.problems[SEV_CORRUPT] + pass.problems[SEV_XCORRUPT]
+    + (im.primary_problem != 0);
   status = errors ? EXIT_PROBLEMS : EXIT_CLEAN;
   if (o.json) {
     json_t *doc = json_pack (

@@ -27,12 +27,20 @@ extern int cli_check (int argc, char **argv);
 struct cli_image {
   int fd;
   struct fsf_source src;
+  /* When the primary superblock is unusable: what is wrong with it (a
+   * problem code, SB_BAD_MAGIC...; 0 when it is fine) and whether group
+   * 1's backup superblock was opened instead, as e2fsck would.
+   */
+  int primary_problem;
+  bool backup_used;
 };
 
 /* Open path and the filesystem in it, through the replayed journal when
- * replay is true.  Unsupported features (of the filesystem or of a
- * journal that needs recovery) are refused by name.  Returns 0, or -1
- * having said why on stderr (exit EXIT_OPERATIONAL).
+ * replay is true.  An unusable primary superblock (bad magic or
+ * impossible geometry) falls back to group 1's backup, said on stderr
+ * and in im->primary_problem.  Unsupported features (of the filesystem
+ * or of a journal that needs recovery) are refused by name.  Returns 0,
+ * or -1 having said why on stderr (exit EXIT_OPERATIONAL).
  */
 extern int cli_image_open (struct cli_image *im, struct fsf_fs *fs,
                            const char *path, bool replay);

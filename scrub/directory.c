@@ -21,8 +21,17 @@
  * small record per logical block; nothing is allocated per entry, and
  * the hash of each name is computed once.
  *
+ * Checksums are found as libext2fs finds them: a leaf's tail only where
+ * the rec_len chain lands on it, else the block is read as an index
+ * block.
+ *
  * e2fsck -n stops at a corrupt entry (it aborts without salvaging); this
  * scrubber reports it and goes on with the next block.
+ *
+ * In a full pass, what is the directory inode's own fault (no blocks, a
+ * hole in its map, INDEX_FL without dir_index) is the inode scrubber's
+ * finding; a request for this one directory says it here.  An inode
+ * with no links (an unlinked orphan) is not read at all.
  */
 
 #include <errno.h>
@@ -819,8 +828,10 @@ scan_blocks (struct dscan *ds)
   for (ds->lblk = 0; ds->lblk < ds->dm.n; ds->lblk++) {
     ds->pblk = ds->dm.map[ds->lblk];
     if (ds->pblk == 0) {
-      /* e2fsck pass 2 offers to allocate each missing block. */
-      if (!in_hole)
+      /* e2fsck pass 2 offers to allocate each missing block.  In a full
+       * pass the map's scrubber has said so (PR_MAP_DIR_HOLE).
+       */
+      if (!in_hole && ds->sc->pass == NULL)
         finding (ds, PR_DIR_HOLE, 0, 0, ds->lblk, NULL);
       in_hole = true;
       if (ds->lblk == 0 && ds->htree)
@@ -890,13 +901,20 @@ scrub_directory (struct scrub_ctx *sc)
   r = scrub_dirmap_read (sc->fs, ds.ino, &ds.in, &ds.dm);
   if (r < 0)
     return r;
+  /* These two are the inode's own faults: in a full pass the inode
+   * scrubber reports them (PR_INODE_ZERO_LENGTH_DIR,
+   * PR_INODE_HTREE_FEATURE); a request for this directory alone says
+   * them here.
+   */
   if (ds.dm.mapped == 0) {
-    finding (&ds, PR_DIR_NO_BLOCKS, 0, 0, 0, NULL);
+    if (sc->pass == NULL)
+      finding (&ds, PR_DIR_NO_BLOCKS, 0, 0, 0, NULL);
     goto out;
   }
   /* e2fsck -n keeps treating an INDEX_FL directory as indexed. */
   ds.htree = (ds.in.flags & FSF_INDEX_FL) != 0;
-  if (ds.htree && !fsf_has_compat (sb, FSF_COMPAT_DIR_INDEX))
+  if (ds.htree && !fsf_has_compat (sb, FSF_COMPAT_DIR_INDEX)
+      && sc->pass == NULL)
     finding (&ds, PR_DIR_HTREE_NO_FEATURE, 0, 0, 0, NULL);
   r = setup (&ds);
   if (r == 0)

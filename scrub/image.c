@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "journal.h"
+#include "problem.h"
 
 static int
 image_fd (struct cli_image *im, const char *path)
@@ -65,12 +66,32 @@ open_fs (struct cli_image *im, struct fsf_fs *fs, const char *path,
    * before replaying anything.
    */
   r = fsf_fs_open (fs, &im->src, FSF_FS_NO_REPLAY);
+  if (r == FSF_BAD_MAGIC || r == FSF_BAD_FIELD) {
+    /* What is wrong with the primary, from what it decoded. */
+    if (r == FSF_BAD_MAGIC)
+      im->primary_problem = PR_SB_BAD_MAGIC;
+    else if (fs->sb.first_ino < FSF_GOOD_OLD_FIRST_INO
+             || fs->sb.first_ino > fs->sb.inodes_count)
+      im->primary_problem = PR_SB_FIRST_INO_RANGE;
+    else
+      im->primary_problem = PR_SB_BAD_GEOMETRY;
+    if (fsf_fs_open_backup (fs, &im->src) != 0) {
+      cli_error ("%s: the superblock is unusable (%s) and no backup "
+                 "superblock was found", path, fsf_bad_name (r));
+      return -1;
+    }
+    cli_error ("%s: the superblock is unusable (%s): reading the backup "
+               "in group %" PRIu32 " instead", path, fsf_bad_name (r),
+               fs->sb_group);
+    im->backup_used = true;
+    r = 0;
+  }
   if (r == 0 && fsf_sb_unsupported (&fs->sb, names, sizeof names) > 0) {
     cli_error ("%s: unsupported feature(s): %s", path, names);
     fsf_fs_close (fs);
     return -1;
   }
-  if (r == 0 && replay && fs->needs_recovery) {
+  if (r == 0 && replay && fs->needs_recovery && !im->backup_used) {
     struct fsf_jsb jsb;
 
     /* Name what the journal uses that recovery cannot read. */
@@ -106,6 +127,8 @@ int
 cli_image_open (struct cli_image *im, struct fsf_fs *fs, const char *path,
                 bool replay)
 {
+  im->primary_problem = 0;
+  im->backup_used = false;
   if (image_fd (im, path) == -1) {
     if (im->fd != -1)
       close (im->fd);

@@ -21,8 +21,8 @@
  *
  * e2fsck -fn stops on every failure of 1-3 ("cannot proceed with file
  * system check", exit 12 with the problem left): those are CORRUPT.
- * Checks e2fsck does not make (s_first, s_start within the log) are left
- * alone, however odd, so that the verdicts agree.
+ * Checks e2fsck does not make (s_first, s_start within the log) are
+ * WARNING only, however odd, so that the verdicts agree.
  *
  * Then what recovery found, when the journal was replayed into fs->src:
  * a log that ends at a torn or uncommitted transaction is normal; a
@@ -417,6 +417,11 @@ scrub_journal (struct scrub_ctx *sc)
   if (!check_jsb (sc, first, raw, j.size / sb->block_size, &jsb))
     return 0;
 
+  if (jsb.first == 0 || jsb.first >= jsb.maxlen
+      || (jsb.start != 0
+          && (jsb.start < jsb.first || jsb.start >= jsb.maxlen)))
+    chk_set_corrupt (sc, PR_JNL_SB_LAYOUT, 0, ino, jsb.start, jsb.maxlen,
+                     jsb.first);
   if (!has)
     chk_set_corrupt (sc, PR_JNL_FEATURE_OFF, 0, ino, 0, 0, 0);
   if (has && !fs->needs_recovery && !recover && jsb.start != 0)

@@ -58,6 +58,18 @@ dir_badmap (struct scrub_pass *p, uint32_t ino)
   return is == NULL || (is->flags & SCRUB_ISTATE_BADMAP);
 }
 
+/* An unlinked orphan (no links, noted in use until the kernel releases
+ * it): outside the namespace, neither connected nor counted.  e2fsck
+ * once the orphans are released (SPEC 6.3's oracle) never sees it.
+ */
+static bool
+dir_orphan (struct scrub_pass *p, uint32_t ino)
+{
+  struct scrub_istate *is = scrub_pass_istate (p, ino);
+
+  return is != NULL && is->links == 0;
+}
+
 /* The parent as pass 3 sees it: the root is its own. */
 static uint32_t
 parent_of (const struct scrub_dirinfo *d)
@@ -96,6 +108,8 @@ check_connectivity (struct scrub_ctx *sc, uint8_t *done)
   for (i = 0; i < p->ndirs; i++) {
     const struct scrub_dirinfo *d = &p->dirs[i];
 
+    if (dir_orphan (p, d->ino))
+      continue;
     check_connected (sc, i, done);
     /* A directory the directory phase skipped has no '..' read. */
     if (dir_badmap (p, d->ino))
@@ -126,6 +140,8 @@ find_loops (struct scrub_ctx *sc, uint8_t *state, uint32_t *stack)
     size_t k = i, depth = 0;
     enum reach answer = REACH_NOT;
 
+    if (dir_orphan (p, p->dirs[i].ino))
+      continue;
     while (k != SIZE_MAX && state[k] == REACH_UNKNOWN) {
       state[k] = REACH_WALKING;
       stack[depth++] = (uint32_t) k;
@@ -235,6 +251,9 @@ check_counts (struct scrub_ctx *sc, const uint32_t *subdirs)
 
       if (!(is->flags & SCRUB_ISTATE_USED) || !counted_inode (sb, ino))
         continue;
+      /* An unlinked orphan nothing names is the kernel's to release. */
+      if (is->links == 0 && is->refs == 0)
+        continue;
       if (is->ftype == FSF_FT_DIR) {
         /* The directory list is in inode order: follow it along. */
         while (d < p->ndirs && p->dirs[d].ino < ino)
@@ -271,10 +290,11 @@ scrub_links (struct scrub_ctx *sc)
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }
-  /* Nor when no inode was noted in use: the pass had no inode scrubber
-   * (a filesystem always has some in use: its root, its reserved ones).
+  /* Nor when the pass had no inode scrubber to note inodes in use.  (A
+   * pass that noted none, all inode tables flagged uninit, goes on: its
+   * root is missing.)
    */
-  if (p->inodes_used == 0) {
+  if (scrub_ops[SCRUB_TYPE_INODE] == NULL) {
     sc->oflags |= SCRUB_OFLAG_INCOMPLETE;
     return 0;
   }

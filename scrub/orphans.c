@@ -11,9 +11,10 @@
  *
  *   Recovery pending (the raw superblock says needs_recovery, and the
  *   filesystem has no recorded errors, which make e2fsck skip the
- *   release; see release_pending): walk the list as release_orphan_inodes does.  A link to an
- *   inode outside [first_ino, inodes_count] stops the release with the
- *   inode that holds it unreleased: CORRUPT.  An orphan that is not in
+ *   release; see release_pending): walk the list as
+ *   release_orphan_inodes does.  A link to an inode outside
+ *   [first_ino, inodes_count] stops the release with the inode that
+ *   holds it unreleased: CORRUPT.  An orphan that is not in
  *   use (no links, free in the bitmap) would be freed twice, leaving the
  *   free counts wrong: CORRUPT.  A loop is harmless to the release
  *   (each inode's link changes as it is released): WARNING.  The orphan
@@ -76,7 +77,7 @@ orphan_in_range (const struct fsf_sb *sb, uint32_t ino)
   return ino >= sb->first_ino && ino <= sb->inodes_count;
 }
 
-/* pass 1 checks a dtime against the inode count only when the clock
+/* Pass 1 checks a dtime against the inode count only when the clock
  * looks sane (e2fsck's low_dtime_check).
  */
 static bool

@@ -492,6 +492,10 @@ maybe_request (struct scrub_pass *p, enum scrub_type type, uint32_t group,
 
 /* --- the phases ------------------------------------------------------- */
 
+static void pass_finding (struct scrub_pass *p, enum scrub_type type,
+                          int code, uint32_t g, uint32_t ino, uint64_t blk,
+                          uint64_t expected, uint64_t found);
+
 static int
 phase_groups (struct scrub_pass *p, struct fsf_gd *gds)
 {
@@ -513,23 +517,33 @@ phase_groups (struct scrub_pass *p, struct fsf_gd *gds)
     p->group_health[g] |= SCRUB_GHEALTH_CHECKED;
     progress (p, SCRUB_PHASE_GROUPS, g + 1, sb->groups_count);
   }
-  /* Claim group metadata quietly: two pieces of it on one block are
-   * the gdt scrubber's GD_OVERLAP, not a second finding here.
+  /* Each group's metadata is claimed in turn: a block that already
+   * belongs to other metadata (any group's, with flex_bg) is GD_OVERLAP.
+   * Standalone, the gdt scrubber looks for overlaps inside one group.
    */
   for (g = 0; g < sb->groups_count; g++) {
-    int64_t n = claim (p, fsf_sb_group_first_block (sb, g),
-                       fsf_group_meta_blocks (sb, g), &dup);
+    uint64_t runs[4][2] = {
+      { fsf_sb_group_first_block (sb, g), fsf_group_meta_blocks (sb, g) },
+      { gds[g].block_bitmap, gds[g].block_bitmap ? 1 : 0 },
+      { gds[g].inode_bitmap, gds[g].inode_bitmap ? 1 : 0 },
+      { gds[g].inode_table, gds[g].inode_table ? sb->itable_blocks : 0 },
+    };
+    unsigned k;
 
-    if (n >= 0 && gds[g].block_bitmap)
-      n = claim (p, gds[g].block_bitmap, 1, &dup);
-    if (n >= 0 && gds[g].inode_bitmap)
-      n = claim (p, gds[g].inode_bitmap, 1, &dup);
-    if (n >= 0 && gds[g].inode_table
-        && gds[g].inode_table < sb->blocks_count
-        && sb->itable_blocks <= sb->blocks_count - gds[g].inode_table)
-      n = claim (p, gds[g].inode_table, sb->itable_blocks, &dup);
-    if (n < 0)
-      return (int) n;
+    for (k = 0; k < 4; k++) {
+      int64_t n;
+
+      if (runs[k][0] >= sb->blocks_count
+          || runs[k][1] > sb->blocks_count - runs[k][0])
+        continue;               /* out of range: the gdt scrubber's */
+      n = claim (p, runs[k][0], runs[k][1], &dup);
+      if (n < 0)
+        return (int) n;
+      if (n > 0) {
+        pass_finding (p, SCRUB_TYPE_GDT, PR_GD_OVERLAP, g, 0, dup, 0, 0);
+        break;
+      }
+    }
   }
   return 0;
 }
@@ -584,6 +598,12 @@ phase_inodes (struct scrub_pass *p, const struct fsf_gd *gds)
         break;
       for (k = 0; k < len / isz && r >= 0; k++) {
         uint32_t ino = g * sb->inodes_per_group + done + k + 1;
+
+        /* A bad s_inodes_count is the superblock's finding; read no
+         * inode past it.
+         */
+        if (ino > sb->inodes_count)
+          break;
 
         r = maybe_request (p, SCRUB_TYPE_INODE, 0, ino, buf + k * isz);
       }

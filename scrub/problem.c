@@ -24,10 +24,13 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SB_INODES_COUNT, "SB_INODES_COUNT", SEV_CORRUPT,
     "inode count is %f, expected %e (groups x inodes per group)",
     "set the inode count from the geometry", true },
-  { PR_SB_FREE_BLOCKS_RANGE, "SB_FREE_BLOCKS_RANGE", SEV_CORRUPT,
+  /* The kernel sums the group counts at mount and never reads these;
+   * e2fsck -n lets them pass (pass 5's count problems are PR_NO_OK).
+   */
+  { PR_SB_FREE_BLOCKS_RANGE, "SB_FREE_BLOCKS_RANGE", SEV_PREEN,
     "free block count %f exceeds the block count %e",
     "recompute from the block bitmaps", true },
-  { PR_SB_FREE_INODES_RANGE, "SB_FREE_INODES_RANGE", SEV_CORRUPT,
+  { PR_SB_FREE_INODES_RANGE, "SB_FREE_INODES_RANGE", SEV_PREEN,
     "free inode count %f exceeds the inode count %e",
     "recompute from the inode bitmaps", true },
   { PR_SB_R_BLOCKS_RANGE, "SB_R_BLOCKS_RANGE", SEV_CORRUPT,
@@ -46,7 +49,10 @@ const struct scrub_problem scrub_problems[] = {
     "rewrite the backup from the primary", true },
   { PR_SB_ERROR_STATE, "SB_ERROR_STATE", SEV_WARNING,
     "the kernel recorded filesystem errors (state 0x%F)", NULL, false },
-  { PR_SB_EXTRA_ISIZE, "SB_EXTRA_ISIZE", SEV_CORRUPT,
+  /* The kernel falls back to the default with a message; e2fsck -n
+   * reports it before pass 1 and exits 0.
+   */
+  { PR_SB_EXTRA_ISIZE, "SB_EXTRA_ISIZE", SEV_WARNING,
     "extra inode size %f does not fit the %e-byte inode",
     "set it to the default", true },
   { PR_SB_JOURNAL_INUM, "SB_JOURNAL_INUM", SEV_CORRUPT,
@@ -59,6 +65,10 @@ const struct scrub_problem scrub_problems[] = {
   { PR_SB_LAST_ORPHAN, "SB_LAST_ORPHAN", SEV_WARNING,
     "first orphan inode %f is out of range", "clear the orphan list",
     true },
+  /* Deliberately CORRUPT where e2fsck -n exits 0 (it reports it before
+   * pass 1, then marks the filesystem valid again): the kernel refuses to
+   * mount read-write a filesystem with a bad descriptor checksum.
+   */
   { PR_GD_CSUM_MISMATCH, "GD_CSUM_MISMATCH", SEV_CORRUPT,
     "group %g descriptor checksum is 0x%F, expected 0x%E",
     "restore the descriptor from a backup that verifies, else recompute",
@@ -83,10 +93,15 @@ const struct scrub_problem scrub_problems[] = {
   { PR_GD_DIRS_RANGE, "GD_DIRS_RANGE", SEV_CORRUPT,
     "group %g directory count %f exceeds the group's %e inodes",
     "recompute from the inode table", true },
-  { PR_GD_ITABLE_UNUSED_RANGE, "GD_ITABLE_UNUSED_RANGE", SEV_CORRUPT,
+  /* e2fsck -n reports these two before pass 1 and exits 0 (unix.c
+   * marks the filesystem valid again after check_super_block); an inode
+   * really lost to a bad itable_unused shows in the inode phase, and the
+   * kernel ignores uninit flags without group checksums.
+   */
+  { PR_GD_ITABLE_UNUSED_RANGE, "GD_ITABLE_UNUSED_RANGE", SEV_WARNING,
     "group %g unused inode count %f exceeds the free inode count %e",
     "recompute from the inode bitmap", true },
-  { PR_GD_FLAGS_WITHOUT_CSUM, "GD_FLAGS_WITHOUT_CSUM", SEV_CORRUPT,
+  { PR_GD_FLAGS_WITHOUT_CSUM, "GD_FLAGS_WITHOUT_CSUM", SEV_WARNING,
     "group %g has uninit flags 0x%F but the filesystem has no group "
     "checksums", "clear the flags", true },
   { PR_GD_BACKUP_DIFFERS, "GD_BACKUP_DIFFERS", SEV_PREEN,
@@ -496,7 +511,8 @@ const struct scrub_problem scrub_problems[] = {
     "journal UUID is set beside internal journal inode %i: the journal "
     "is looked for on another device", NULL, false },
   { PR_JNL_INODE8_NOT_CLEAR, "JNL_INODE8_NOT_CLEAR", SEV_CORRUPT,
-    "inode 8 is not the journal (that is inode %f) but holds data", NULL,
+    "inode 8 holds data but is not the journal (s_journal_inum is %f)",
+    NULL,
     false },
   /* e2fsck -n leaves the backup alone (it is rewritten, silently, only
    * when e2fsck may write), so this never changes its verdict.
@@ -521,6 +537,12 @@ const struct scrub_problem scrub_problems[] = {
   { PR_JNL_REPLAY_SKIPPED, "JNL_REPLAY_SKIPPED", SEV_WARNING,
     "journal replay skipped %f logged block(s): bad data checksum or a "
     "block past the filesystem", NULL, false },
+  /* e2fsck does not look at s_first and s_start; the kernel's journal
+   * load refuses them, so mount would fail.
+   */
+  { PR_JNL_SB_LAYOUT, "JNL_SB_LAYOUT", SEV_WARNING,
+    "journal log bounds are impossible (first block %f, start %b, "
+    "length %e): the kernel will not load the journal", NULL, false },
   /* -- journal entries: journal.c appends here -- */
   /* The orphan list and the orphan file.  While the journal needs
    * recovery they are what the kernel left for mount to release, and

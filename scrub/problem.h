@@ -204,6 +204,7 @@ enum scrub_code {
   PR_JNL_ERRNO = 0x0a12,
   PR_JNL_TXN_CORRUPT = 0x0a13,
   PR_JNL_REPLAY_SKIPPED = 0x0a14,
+  PR_JNL_SB_LAYOUT = 0x0a15,
   /* -- journal codes: journal.c appends here -- */
   /* orphans (type 0x0b) */
   PR_ORPHAN_LINK_RANGE = 0x0b01,

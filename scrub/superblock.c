@@ -11,22 +11,29 @@
 
 #include "scrub.h"
 
-/* What a backup must agree on with the primary: the geometry and the
- * features.  Free counts, times and mount state legitimately go stale in
- * backups, which only mke2fs, resize2fs and e2fsck rewrite.
+/* What a backup must agree on with the primary, as e2fsck's
+ * check_backup_super_block compares them: the features, the block and
+ * inode counts, the UUID.  Features the kernel sets in the primary alone
+ * while it works (needs_recovery, orphan_present) or sets lazily
+ * (extents, large_file, dir_nlink) are left out; free counts, times and
+ * mount state legitimately go stale in backups, which only mke2fs,
+ * resize2fs and e2fsck rewrite.
  */
+#define BACKUP_INCOMPAT_IGNORE (FSF_INCOMPAT_EXTENTS | FSF_INCOMPAT_RECOVER)
+#define BACKUP_RO_COMPAT_IGNORE (FSF_RO_COMPAT_LARGE_FILE              \
+                                 | FSF_RO_COMPAT_DIR_NLINK             \
+                                 | FSF_RO_COMPAT_ORPHAN_PRESENT)
+
 static bool
 backup_agrees (const struct fsf_sb *p, const struct fsf_sb *b)
 {
-  return p->blocks_count == b->blocks_count
+  return p->feature_compat == b->feature_compat
+    && (p->feature_incompat & ~BACKUP_INCOMPAT_IGNORE)
+       == (b->feature_incompat & ~BACKUP_INCOMPAT_IGNORE)
+    && (p->feature_ro_compat & ~BACKUP_RO_COMPAT_IGNORE)
+       == (b->feature_ro_compat & ~BACKUP_RO_COMPAT_IGNORE)
+    && p->blocks_count == b->blocks_count
     && p->inodes_count == b->inodes_count
-    && p->log_block_size == b->log_block_size
-    && p->blocks_per_group == b->blocks_per_group
-    && p->inodes_per_group == b->inodes_per_group
-    && p->first_data_block == b->first_data_block
-    && p->inode_size == b->inode_size
-    && p->feature_incompat == b->feature_incompat
-    && p->feature_ro_compat == b->feature_ro_compat
     && memcmp (p->uuid, b->uuid, sizeof p->uuid) == 0;
 }
 

@@ -609,6 +609,48 @@ test_dir__kernel_written_images (void)
   kernel_image ("-t ext3 -b 1024");
 }
 
+/* Files and a directory unlinked while open, the image taken while
+ * mounted: orphans the kernel will release are neither unattached nor
+ * disconnected.  The oracle is e2fsck -fn after e2fsck -E journal_only
+ * on a copy (SPEC 6.3).
+ */
+static void
+test_dir__kernel_orphans (void)
+{
+  char cmd[2048];
+  int full, rc;
+
+  make_tree ();
+  snprintf (cmd, sizeof cmd, "rm -f %s && truncate -s 64M %s && " ENV
+            "mke2fs -q -F -t ext4 %s && mkdir -p %s/mnt && "
+            "mount -o loop %s %s/mnt 2>/dev/null", img, img, img, dir, img,
+            dir);
+  if (system (cmd) != 0) {
+    fprintf (stderr, "(no loop mount here: skipped) ");
+    return;
+  }
+  snprintf (cmd, sizeof cmd, "cd %s/mnt && mkdir -p a/gone a/b && "
+            "echo data > a/f && touch a/g && exec 3<a/f 4<a/gone 5<a/g && "
+            "rm a/f a/g && rmdir a/gone && sync && sleep 1 && "
+            "cp --sparse=always %s %s.snap; exec 3<&- 4<&- 5<&-; "
+            "cd / && umount %s/mnt && mv %s.snap %s", dir, img, img, dir,
+            img, img);
+  CU_ASSERT_EQUAL (system (cmd), 0);
+  for (full = 0; full < 2; full++) {
+    struct run r;
+
+    scan (&r, full);
+    if (r.corrupt)
+      print_codes (&r);
+    CU_ASSERT_FALSE (r.corrupt);
+  }
+  snprintf (cmd, sizeof cmd, ENV "e2fsck -E journal_only -y %s "
+            ">/dev/null 2>&1; true", img);
+  CU_ASSERT_EQUAL (system (cmd), 0);
+  rc = e2fsck_rc ();
+  CU_ASSERT_EQUAL (rc, 0);
+}
+
 static void
 test_dir__htree_image_has_an_index (void)
 {
@@ -902,12 +944,54 @@ test_dir__leaf_without_a_tail (void)
   expect (PR_DIR_LEAF_NO_TAIL);
 }
 
+/* Run the directory scrubber alone on directory ino: its findings. */
+static void
+scan_one (uint32_t ino, struct run *r)
+{
+  struct scrub_request req = { SCRUB_TYPE_DIRECTORY, 0, ino, 0, 0 };
+  struct scrub_ctx sc;
+
+  memset (r, 0, sizeof *r);
+  img_open (&r->im, O_RDONLY);
+  CU_ASSERT_EQUAL (scrub_run (&sc, &r->im.fs, &req, true, collect, r), 0);
+  img_close (&r->im);
+}
+
+/* A hole: the map scrubber's finding in a full pass, this one's alone. */
 static void
 test_dir__hole_in_a_directory (void)
 {
+  uint32_t big;
+  struct run r;
+
   mkfs ("-t ext2", false);
+  big = locate ("big").ino;
   debugfs_w ("sif /big block[2] 0");
-  expect (PR_DIR_HOLE);
+  scan (&r, true);
+  CU_ASSERT_TRUE (found (&r, PR_MAP_DIR_HOLE));
+  CU_ASSERT_FALSE (found (&r, PR_DIR_HOLE));
+  CU_ASSERT_TRUE (r.corrupt);
+  scan_one (big, &r);
+  CU_ASSERT_TRUE (found (&r, PR_DIR_HOLE));
+  CU_ASSERT_NOT_EQUAL (e2fsck_rc (), 0);
+}
+
+static void
+test_dir__directory_without_blocks (void)
+{
+  uint32_t d1;
+  struct run r;
+
+  mkfs ("-t ext3", false);
+  d1 = locate ("d1").ino;
+  debugfs_w ("sif /d1 block[0] 0\nsif /d1 size 0");
+  scan (&r, true);
+  CU_ASSERT_TRUE (found (&r, PR_INODE_ZERO_LENGTH_DIR));
+  CU_ASSERT_FALSE (found (&r, PR_DIR_NO_BLOCKS));
+  CU_ASSERT_TRUE (r.corrupt);
+  scan_one (d1, &r);
+  CU_ASSERT_TRUE (found (&r, PR_DIR_NO_BLOCKS));
+  CU_ASSERT_NOT_EQUAL (e2fsck_rc (), 0);
 }
 
 /* --- htree -------------------------------------------------------------- */
@@ -1051,6 +1135,83 @@ test_dir__dx_block_referenced_twice (void)
   expect (PR_DIR_DX_DUPREF);
 }
 
+/* A two-level index: /huge, 3000 long names on 1 KiB blocks, indexed by
+ * e2fsck -D.  Returns the root's location and, in *node, the first
+ * index node's.
+ */
+static struct loc
+dx_two_levels (struct loc *node)
+{
+  char cmd[1024];
+  struct loc r;
+  uint8_t levels;
+  int fd;
+
+  make_tree ();
+  sh ("mkdir -p %s/tree2/huge && cd %s/tree2/huge && for i in $(seq 1 3000); "
+      "do : > a_long_enough_name_to_fill_leaves_$i; done", dir, dir);
+  snprintf (cmd, sizeof cmd, "rm -f %s && truncate -s 16M %s && " ENV
+            "mke2fs -q -F " BASE " -d %s/tree2 %s 2>/dev/null && " ENV
+            "e2fsck -fyD %s >/dev/null 2>&1; true", img, img, dir, img, img);
+  CU_ASSERT_EQUAL_FATAL (system (cmd), 0);
+  r = locate ("huge");
+  r.dir = r.ino;
+  r.blk = dir_block (r.ino, 0);
+  r.off = 0;
+  fd = open (img, O_RDONLY);
+  CU_ASSERT_EQUAL (pread (fd, &levels, 1, (off_t) (r.blk * 1024 + 0x1e)), 1);
+  close (fd);
+  CU_ASSERT_EQUAL_FATAL (levels, 1);
+  *node = r;
+  node->blk = dir_block (r.ino, dx_read32 (&r, DX_ENTRY (0) + 4));
+  return r;
+}
+
+#define DX_NODE_ENTRY(i) (0x08 + 8 * (i))
+
+static void
+test_dir__dx_node_hash_order (void)
+{
+  struct loc node;
+  uint32_t h1, h2;
+
+  dx_two_levels (&node);
+  h1 = dx_read32 (&node, DX_NODE_ENTRY (1));
+  h2 = dx_read32 (&node, DX_NODE_ENTRY (2));
+  patch_le32 (&node, DX_NODE_ENTRY (1), h2);
+  patch_le32 (&node, DX_NODE_ENTRY (2), h1);
+  expect (PR_DIR_DX_HASH_ORDER);
+}
+
+/* A wrong limit in the root is DX_LIMIT; in a node it makes the block
+ * no node at all, for e2fsck as here: its leaves are unreferenced.
+ */
+static void
+test_dir__dx_limit (void)
+{
+  struct loc root, node;
+
+  root = dx_two_levels (&node);
+  patch_le16 (&root, 0x20, 100);
+  expect (PR_DIR_DX_LIMIT);
+  root = dx_two_levels (&node);
+  patch_le16 (&node, DX_NODE_ENTRY (0), 100);
+  expect (PR_DIR_DX_NOTREF);
+}
+
+/* Both of the root's first entries name the first node: it is referenced
+ * twice, the second node not at all.
+ */
+static void
+test_dir__dx_node_referenced_twice (void)
+{
+  struct loc root, node;
+
+  root = dx_two_levels (&node);
+  patch_le32 (&root, DX_ENTRY (1) + 4, dx_read32 (&root, DX_ENTRY (0) + 4));
+  expect (PR_DIR_DX_DUPREF);
+}
+
 /* --- links -------------------------------------------------------------- */
 
 static void
@@ -1158,6 +1319,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__clean_images_of_every_profile),
   UNIT_TEST (test_dir__htree_image_has_an_index),
   UNIT_TEST (test_dir__kernel_written_images),
+  UNIT_TEST (test_dir__kernel_orphans),
   UNIT_TEST (test_dir__links_alone_is_incomplete),
   UNIT_TEST (test_dir__directory_alone_reads_the_inode_table),
   UNIT_TEST (test_dir__rec_len_too_small),
@@ -1182,6 +1344,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__leaf_checksum),
   UNIT_TEST (test_dir__leaf_without_a_tail),
   UNIT_TEST (test_dir__hole_in_a_directory),
+  UNIT_TEST (test_dir__directory_without_blocks),
   UNIT_TEST (test_dir__dx_bad_hash_version),
   UNIT_TEST (test_dir__dx_too_deep),
   UNIT_TEST (test_dir__dx_root_reserved_field),
@@ -1191,6 +1354,9 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__dx_block_past_the_directory),
   UNIT_TEST (test_dir__dx_leaf_not_referenced),
   UNIT_TEST (test_dir__dx_block_referenced_twice),
+  UNIT_TEST (test_dir__dx_node_hash_order),
+  UNIT_TEST (test_dir__dx_limit),
+  UNIT_TEST (test_dir__dx_node_referenced_twice),
   UNIT_TEST (test_dir__second_hard_link_to_a_directory),
   UNIT_TEST (test_dir__link_count_too_high),
   UNIT_TEST (test_dir__link_count_too_low),
