@@ -292,6 +292,9 @@ const struct scrub_problem scrub_problems[] = {
   { PR_MAP_DIR_HOLE, "MAP_DIR_HOLE", SEV_CORRUPT,
     "directory %i has a hole before logical block %b",
     "allocate an empty directory block there", true },
+  { PR_MAP_TOO_MANY, "MAP_TOO_MANY", SEV_CORRUPT,
+    "inode %i: more than %e findings in its map; the rest is not walked",
+    "clear the inode", false },
   /* -- directory entries: directory.c appends here -- */
   { PR_DIR_NO_BLOCKS, "DIR_NO_BLOCKS", SEV_CORRUPT,
     "directory inode %i has no blocks", NULL, false },

@@ -284,7 +284,7 @@ inode_offset (const char *path)
 /* --- running a full pass -------------------------------------------------- */
 
 struct run {
-  int codes[256];
+  int codes[1024];
   unsigned ncodes;
   uint64_t corrupt;             /* CORRUPT and XCORRUPT findings */
   uint64_t links_corrupt;       /* of which the links scrubber's */
@@ -904,6 +904,31 @@ test_inode__blockmap_dir_hole (void)
   expect ("block map directory hole", PR_MAP_DIR_HOLE, 4);
 }
 
+/* ext2, 4 KiB blocks: big.bin's indirect block full of entries past
+ * the end; the walk gives up after MAP_FINDINGS_MAX of them.
+ */
+static void
+test_inode__map_too_many_findings (void)
+{
+  struct fsf_sb sb;
+  struct fsf_inode in;
+  uint8_t raw[1024], *buf;
+  uint32_t ind, i;
+
+  mkfs ("-t ext2 -b 4096");
+  load_sb (&sb);
+  load_inode ("/big.bin", raw, &in);
+  ind = fsf_inode_i_block (&in, FSF_BLOCKMAP_IND);
+  CU_ASSERT_FATAL (ind != 0);
+  buf = malloc (sb.block_size);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (buf);
+  for (i = 0; i < sb.block_size / 4; i++)
+    fsf_put_le32 (buf + 4 * i, 0xfffffff0 - i);
+  patch ((uint64_t) ind * sb.block_size, buf, sb.block_size);
+  free (buf);
+  expect ("too many map findings", PR_MAP_TOO_MANY, 4);
+}
+
 /* A dtime below the inode count on an in-use inode: an orphan list
  * link left behind.
  */
@@ -1032,6 +1057,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__multiply_claimed),
   UNIT_TEST (test_inode__blockmap_loop),
   UNIT_TEST (test_inode__blockmap_dir_hole),
+  UNIT_TEST (test_inode__map_too_many_findings),
   UNIT_TEST (test_inode__orphan_dtime),
   UNIT_TEST (test_inode__orphans_are_not_corrupt),
   UNIT_TEST (test_inode__time_epoch_is_preen),
