@@ -28,8 +28,17 @@
 #include "inode-priv.h"
 #include "pass.h"
 
+/* Findings one map may make before its walk stops (e2fsck gives up on
+ * an inode's blocks likewise): a map that shares a huge tree with other
+ * inodes must not cost the pass a walk of it per sharer.
+ */
+#define MAP_FINDINGS_MAX 256
+#define MAP_STOP 0x100            /* a callback's "stop", above fsf_bad */
+
 struct map_walk {
   struct scrub_ctx *sc;
+  unsigned findings0;         /* sc->findings when the walk began */
+  bool stopped;
   uint32_t ino;
   const struct fsf_inode *inode;
   struct scrub_imap *out;
@@ -80,21 +89,36 @@ flush_run (struct map_walk *w)
   return r;
 }
 
+/* MAP_STOP once the map has made too many findings (said once), else
+ * w->err (0 or -errno): what a callback returns.
+ */
+static int
+go_on (struct map_walk *w)
+{
+  if (w->err)
+    return w->err;
+  if (w->sc->findings - w->findings0 <= MAP_FINDINGS_MAX)
+    return 0;
+  if (!w->stopped) {
+    w->stopped = true;
+    map_bad (w, PR_MAP_TOO_MANY, 0, MAP_FINDINGS_MAX, 0);
+  }
+  return MAP_STOP;
+}
+
 static int
 claim (struct map_walk *w, uint64_t blk, uint64_t len)
 {
-  int r = 0;
-
   if (w->sc->pass == NULL || len == 0)
     return 0;
   if (w->run_len && w->run_start + w->run_len == blk) {
     w->run_len += len;
     return 0;
   }
-  r = flush_run (w);
+  flush_run (w);
   w->run_start = blk;
   w->run_len = len;
-  return r;
+  return go_on (w);
 }
 
 /* --- extent trees ------------------------------------------------------ */
@@ -271,7 +295,7 @@ on_extent_bad (void *opaque, const struct fsf_extent_where *at, int bad)
     map_bad (w, PR_EXTENT_DEPTH, at->block, (uint64_t) at->entry, 0);
   else
     bad_entry (w, at);
-  return w->err;
+  return go_on (w);
 }
 
 static int
@@ -387,7 +411,7 @@ on_map_bad (void *opaque, const struct fsf_blockmap_where *at, int bad)
   else
     map_bad (w, PR_BLOCKMAP_BAD_BLOCK, at->block, (uint64_t) at->entry,
              (uint64_t) bad);
-  return w->err;
+  return go_on (w);
 }
 
 static int
@@ -413,6 +437,7 @@ scrub_inode_map (struct scrub_ctx *sc, uint32_t ino,
   memset (out, 0, sizeof *out);
   memset (&w, 0, sizeof w);
   w.sc = sc;
+  w.findings0 = sc->findings;
   w.ino = ino;
   w.inode = inode;
   w.out = out;

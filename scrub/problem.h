@@ -121,6 +121,7 @@ enum scrub_code {
   PR_BLOCKMAP_BAD_BLOCK = 0x060c,
   PR_BLOCKMAP_LOOP = 0x060d,
   PR_MAP_DIR_HOLE = 0x060e,
+  PR_MAP_TOO_MANY = 0x060f,
   /* directory (type 0x07) */
   /* -- directory codes: directory.c appends here -- */
   PR_DIR_NO_BLOCKS = 0x0701,

@@ -50,7 +50,7 @@ scrub_inode_symlink (struct scrub_ctx *sc, uint32_t ino,
 {
   const struct fsf_sb *sb = &sc->fs->sb;
   const uint8_t *target;
-  uint8_t *buf = NULL;
+  uint8_t small[4096], *buf = NULL;
   uint32_t g = 0;
   size_t room, len;
   uint64_t blk;
@@ -80,12 +80,14 @@ scrub_inode_symlink (struct scrub_ctx *sc, uint32_t ino,
       chk_set_corrupt (sc, PR_SYMLINK_MAP, g, ino, blk, 0, 0);
       return 0;
     }
-    buf = malloc (sb->block_size);
+    /* Most blocks fit the stack; no allocation per symlink for them. */
+    buf = sb->block_size <= sizeof small ? small : malloc (sb->block_size);
     if (buf == NULL)
       return -ENOMEM;
     r = fsf_read (&sc->fs->src, buf, sb->block_size, blk * sb->block_size);
     if (r < 0) {
-      free (buf);
+      if (buf != small)
+        free (buf);
       return r;
     }
     target = buf;
@@ -96,7 +98,8 @@ scrub_inode_symlink (struct scrub_ctx *sc, uint32_t ino,
     chk_set_corrupt (sc, PR_SYMLINK_TARGET, g, ino, 0, room, len);
   else if (len != inode->size)
     chk_set_corrupt (sc, PR_SYMLINK_SIZE, g, ino, 0, len, inode->size);
-  free (buf);
+  if (buf != small)
+    free (buf);
   return 0;
 }
 

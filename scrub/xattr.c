@@ -139,7 +139,7 @@ scrub_inode_xattrs (struct scrub_ctx *sc, uint32_t ino,
   struct fsf_xattr_fmt fmt;
   struct ea_walk w = { sc, ino, 0, 0, false };
   uint64_t blk = inode->file_acl;
-  uint8_t *buf;
+  uint8_t small[4096], *buf;
   int r;
 
   *blocks = 0;
@@ -166,12 +166,14 @@ scrub_inode_xattrs (struct scrub_ctx *sc, uint32_t ino,
     chk_set_corrupt (sc, PR_XATTR_BLOCK_RANGE, w.group, ino, blk, 0, 0);
     return 0;
   }
-  buf = malloc (sb->block_size);
+  /* Most blocks fit the stack; no allocation per inode for them. */
+  buf = sb->block_size <= sizeof small ? small : malloc (sb->block_size);
   if (buf == NULL)
     return -ENOMEM;
   w.bad = false;
   r = check_block (sc, &w, &fmt, blk, buf);
-  free (buf);
+  if (buf != small)
+    free (buf);
   if (r < 0)
     return r;
   *blocks = 1;

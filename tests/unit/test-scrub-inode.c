@@ -284,7 +284,7 @@ inode_offset (const char *path)
 /* --- running a full pass -------------------------------------------------- */
 
 struct run {
-  int codes[256];
+  int codes[1024];
   unsigned ncodes;
   uint64_t corrupt;             /* CORRUPT and XCORRUPT findings */
   uint64_t links_corrupt;       /* of which the links scrubber's */
@@ -372,9 +372,12 @@ expect (const char *what, int code, int e2fsck_expected)
 
 /* --- clean images -------------------------------------------------------- */
 
+/* (64 MiB is "small" to mke2fs: 1 KiB blocks unless -b says.) */
 static const char *const profiles[] = {
-  "-t ext4", "-t ext4 -b 1024", "-t ext4 -O ^metadata_csum,uninit_bg",
-  "-t ext4 -O ^64bit -I 128", "-t ext3", "-t ext2",
+  "-t ext4", "-t ext4 -b 4096", "-t ext4 -O ^metadata_csum,uninit_bg",
+  "-t ext4 -O ^64bit -I 128", "-t ext3", "-t ext3 -b 4096", "-t ext2",
+  "-t ext2 -b 4096", "-t ext4 -O orphan_file", "-t ext4 -I 1024",
+  "-t ext4 -O meta_bg,^resize_inode",
 };
 
 static void
@@ -491,6 +494,15 @@ static const struct sif_case sif_cases[] = {
     PR_INODE_LARGE_FILE, 4 },
   { "-t ext4", "sif /emptydir block[3] 1", PR_MAP_DIR_HOLE, 4 },
   { "-t ext4", "sif /small.txt flags 0x80800", PR_INODE_ENCRYPT, 4 },
+  { "-t ext4 -b 4096", "sif /big.bin size 4096", PR_INODE_SIZE, 4 },
+  { "-t ext4 -b 4096", "sif /sparse2.bin blocks 16", PR_INODE_I_BLOCKS, 4 },
+  { "-t ext3 -b 4096", "sif /big.bin block[IND] 0", PR_INODE_I_BLOCKS, 4 },
+  { "-t ext4 -O ^dir_index", "sif /many flags 0x81000",
+    PR_INODE_HTREE_FEATURE, 4 },
+  /* 64 MiB is "small" to mke2fs: 65536 blocks of 1 KiB; big.bin's
+   * one extent (300 blocks) would run past the end from here.
+   */
+  { "-t ext4", "sif /big.bin block[5] 65534", PR_EXTENT_ENDS_BEYOND, 4 },
   { "-t ext4", "sif /fast size 59\nsif /fast block[0] 0x41414141\n"
     "sif /fast block[1] 0x41414141\nsif /fast block[2] 0x41414141\n"
     "sif /fast block[3] 0x41414141\nsif /fast block[4] 0x41414141\n"
@@ -892,6 +904,31 @@ test_inode__blockmap_dir_hole (void)
   expect ("block map directory hole", PR_MAP_DIR_HOLE, 4);
 }
 
+/* ext2, 4 KiB blocks: big.bin's indirect block full of entries past
+ * the end; the walk gives up after MAP_FINDINGS_MAX of them.
+ */
+static void
+test_inode__map_too_many_findings (void)
+{
+  struct fsf_sb sb;
+  struct fsf_inode in;
+  uint8_t raw[1024], *buf;
+  uint32_t ind, i;
+
+  mkfs ("-t ext2 -b 4096");
+  load_sb (&sb);
+  load_inode ("/big.bin", raw, &in);
+  ind = fsf_inode_i_block (&in, FSF_BLOCKMAP_IND);
+  CU_ASSERT_FATAL (ind != 0);
+  buf = malloc (sb.block_size);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (buf);
+  for (i = 0; i < sb.block_size / 4; i++)
+    fsf_put_le32 (buf + 4 * i, 0xfffffff0 - i);
+  patch ((uint64_t) ind * sb.block_size, buf, sb.block_size);
+  free (buf);
+  expect ("too many map findings", PR_MAP_TOO_MANY, 4);
+}
+
 /* A dtime below the inode count on an in-use inode: an orphan list
  * link left behind.
  */
@@ -1020,6 +1057,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__multiply_claimed),
   UNIT_TEST (test_inode__blockmap_loop),
   UNIT_TEST (test_inode__blockmap_dir_hole),
+  UNIT_TEST (test_inode__map_too_many_findings),
   UNIT_TEST (test_inode__orphan_dtime),
   UNIT_TEST (test_inode__orphans_are_not_corrupt),
   UNIT_TEST (test_inode__time_epoch_is_preen),
