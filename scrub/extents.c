@@ -333,11 +333,33 @@ too_big (struct map_walk *w, int64_t blockcnt)
   return big;
 }
 
+/* A bad block in group g's inode table: the inode scan gives up the
+ * inodes it holds and counts them in use.  Free ones are then a bitmap
+ * difference, and an entry naming one in use "points to an inode in a
+ * bad block" (pass 2): e2fsck exits 4 either way, unless the block is
+ * one the scan never reads (an INODE_UNINIT group, or the never-used
+ * tail of a checksummed one).
+ */
+static bool
+bad_itable_block (const struct fsf_sb *sb, const struct fsf_gd *gd,
+                  uint64_t blk)
+{
+  bool csum = fsf_has_metadata_csum (sb)
+    || fsf_has_ro_compat (sb, FSF_RO_COMPAT_GDT_CSUM);
+  uint64_t first = (blk - gd->inode_table) * sb->inodes_per_block;
+  uint32_t scanned = sb->inodes_per_group;
+
+  if (csum && (gd->flags & FSF_BG_INODE_UNINIT))
+    return false;
+  if (csum && gd->itable_unused <= scanned)
+    scanned -= gd->itable_unused;
+  return first < scanned;
+}
+
 /* A bad block on group metadata: e2fsck's process_bad_block calls the
  * primary superblock and descriptors and any group's bitmaps beyond
- * repair (exit 4), and a bad inode-table block makes the inode scan
- * give up the inodes in it; backups and reserved GDT blocks only draw a
- * warning.
+ * repair (exit 4); one in an inode table costs the inodes in it (see
+ * above); backups and reserved GDT blocks only draw a warning.
  */
 static bool
 bad_block_unfixable (struct map_walk *w, uint64_t blk)
@@ -349,12 +371,14 @@ bad_block_unfixable (struct map_walk *w, uint64_t blk)
   if (blk >= sb->first_data_block
       && blk <= (uint64_t) sb->first_data_block + fsf_gd_table_blocks (sb))
     return true;
-  for (g = 0; g < sb->groups_count; g++)
-    if (fsf_fs_read_gd (w->sc->fs, g, &gd, NULL) == 0
-        && (gd.block_bitmap == blk || gd.inode_bitmap == blk
-            || (blk >= gd.inode_table
-                && blk - gd.inode_table < sb->itable_blocks)))
+  for (g = 0; g < sb->groups_count; g++) {
+    if (fsf_fs_read_gd (w->sc->fs, g, &gd, NULL) != 0)
+      continue;
+    if (gd.block_bitmap == blk || gd.inode_bitmap == blk)
       return true;
+    if (blk >= gd.inode_table && blk - gd.inode_table < sb->itable_blocks)
+      return bad_itable_block (sb, &gd, blk);
+  }
   return false;
 }
 

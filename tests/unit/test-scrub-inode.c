@@ -497,6 +497,9 @@ static const struct sif_case sif_cases[] = {
   { "-t ext4 -b 4096", "sif /big.bin size 4096", PR_INODE_SIZE, 4 },
   { "-t ext4 -b 4096", "sif /sparse2.bin blocks 16", PR_INODE_I_BLOCKS, 4 },
   { "-t ext3 -b 4096", "sif /big.bin block[IND] 0", PR_INODE_I_BLOCKS, 4 },
+  /* ext3, 1 KiB blocks: group 0's inode table is blocks 260-771. */
+  { "-t ext3", "sif <1> block[0] 300", PR_INODE_BAD_BLOCKS_INODE, 4 },
+  { "-t ext3", "sif <1> block[0] 258", PR_INODE_BAD_BLOCKS_INODE, 4 },
   { "-t ext4 -O ^dir_index", "sif /many flags 0x81000",
     PR_INODE_HTREE_FEATURE, 4 },
   /* 64 MiB is "small" to mke2fs: 65536 blocks of 1 KiB; big.bin's
@@ -929,6 +932,29 @@ test_inode__map_too_many_findings (void)
   expect ("too many map findings", PR_MAP_TOO_MANY, 4);
 }
 
+/* Bad blocks listed where e2fsck does not mind: a backup superblock,
+ * the never-used tail of a checksummed inode table.
+ */
+static void
+test_inode__bad_blocks_e2fsck_tolerates (void)
+{
+  static const char *const cmds[] = {
+    "sif <1> block[0] 8193",          /* group 1's backup superblock */
+    "sif <1> block[0] 700",           /* group 0's unused itable tail */
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    struct run r;
+
+    mkfs ("-t ext4");
+    debugfs_w ("%s", cmds[i]);
+    full_pass (&r);
+    CU_ASSERT_EQUAL (e2fsck_rc (), 0);
+    CU_ASSERT_EQUAL (r.corrupt, 0);
+  }
+}
+
 /* A dtime below the inode count on an in-use inode: an orphan list
  * link left behind.
  */
@@ -1058,6 +1084,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_inode__blockmap_loop),
   UNIT_TEST (test_inode__blockmap_dir_hole),
   UNIT_TEST (test_inode__map_too_many_findings),
+  UNIT_TEST (test_inode__bad_blocks_e2fsck_tolerates),
   UNIT_TEST (test_inode__orphan_dtime),
   UNIT_TEST (test_inode__orphans_are_not_corrupt),
   UNIT_TEST (test_inode__time_epoch_is_preen),
