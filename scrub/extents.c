@@ -495,12 +495,14 @@ scrub_inode_map (struct scrub_ctx *sc, uint32_t ino,
  * symlinks do (inline data would not, were it supported).
  */
 static bool
-has_map (const struct fsf_inode *inode)
+has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 {
   enum fsf_ftype t = fsf_inode_ftype (inode->mode);
+  uint64_t acl = fsf_has_incompat (sb, FSF_INCOMPAT_64BIT)
+    ? inode->file_acl : inode->file_acl & UINT32_MAX;
 
   if (t == FSF_FT_SYMLINK) {
-    if (inode->file_acl == 0)
+    if (acl == 0)
       return (inode->blocks & UINT32_MAX) != 0
         && !(inode->size && inode->size < FSF_I_BLOCK_SIZE);
     if (inode->size >= FSF_I_BLOCK_SIZE)
@@ -515,8 +517,7 @@ has_map (const struct fsf_inode *inode)
 bool
 scrub_inode_has_map (const struct fsf_sb *sb, const struct fsf_inode *inode)
 {
-  (void) sb;
-  return has_map (inode);
+  return has_map (sb, inode);
 }
 
 static int
@@ -531,7 +532,7 @@ scrub_extents (struct scrub_ctx *sc)
     return r;
   if (inode.links_count == 0 && sc->req.ino >= sc->fs->sb.first_ino)
     return 0;
-  if (!has_map (&inode))
+  if (!has_map (&sc->fs->sb, &inode))
     return 0;
   return scrub_inode_map (sc, sc->req.ino, &inode, &map);
 }

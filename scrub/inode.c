@@ -403,7 +403,7 @@ check_bad_blocks_inode (struct icheck *ic)
 
   if (csum_bad || in->mode || (in->uid & 0xffff) || (in->gid & 0xffff)
       || in->links_count || (in->flags & FSF_INLINE_DATA_FL)
-      || in->file_acl)
+      || fsf_le32 (ic->raw + 0x68))    /* i_file_acl_lo, as e2fsck reads */
     bad (ic, PR_INODE_BAD_BLOCKS_INODE, 0, 0, 0);
   /* An empty list: libext2fs iterates no blocks, whatever the flags. */
   for (i = 0; i < FSF_N_BLOCKS; i++)

@@ -138,7 +138,9 @@ scrub_inode_xattrs (struct scrub_ctx *sc, uint32_t ino,
   const struct fsf_sb *sb = &sc->fs->sb;
   struct fsf_xattr_fmt fmt;
   struct ea_walk w = { sc, ino, 0, 0, false };
-  uint64_t blk = inode->file_acl;
+  /* The high half counts only with 64bit (ext2fs_file_acl_block). */
+  uint64_t blk = fsf_has_incompat (&sc->fs->sb, FSF_INCOMPAT_64BIT)
+    ? inode->file_acl : inode->file_acl & UINT32_MAX;
   uint8_t small[4096], *buf;
   int r;
 
