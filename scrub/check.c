@@ -192,6 +192,34 @@ stats_json (const struct scrub_pass *p)
   return o;
 }
 
+/* Health (SPEC 6.4): the groups and inodes a CORRUPT or XCORRUPT
+ * finding names.  At most this many groups are listed.
+ */
+#define CHECK_MAX_SICK_GROUPS 1000
+
+static json_t *
+health_json (const struct scrub_pass *p)
+{
+  const struct fsf_sb *sb = &p->fs->sb;
+  json_t *groups = json_array ();
+  uint64_t sick_groups = 0, sick_inodes = 0;
+  uint32_t g, i;
+
+  for (g = 0; g < sb->groups_count; g++) {
+    if (p->group_health[g] & SCRUB_GHEALTH_SICK
+        && sick_groups++ < CHECK_MAX_SICK_GROUPS)
+      json_array_append_new (groups, json_integer (g));
+    if (p->inodes[g])
+      for (i = 0; i < sb->inodes_per_group; i++)
+        sick_inodes += (p->inodes[g][i].flags & SCRUB_ISTATE_SICK) != 0;
+  }
+  return json_pack ("{s:I, s:I, s:o, s:I}",
+                    "groups_checked", (json_int_t) sb->groups_count,
+                    "groups_sick", (json_int_t) sick_groups,
+                    "sick_groups", groups,
+                    "inodes_sick", (json_int_t) sick_inodes);
+}
+
 static double
 elapsed_since (const struct timespec *t0)
 {
@@ -269,13 +297,14 @@ cli_check (int argc, char **argv)
   if (o.json) {
     json_t *doc = json_pack (
       "{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, "
-      "s:f}, s:o}",
+      "s:f}, s:o, s:o}",
       "image", o.image, "result", errors ? "corrupt" : "clean",
       "problems", cr.problems,
       "summary",
       "problems", (json_int_t) (errors + pass.problems[SEV_PREEN]
                                 + pass.problems[SEV_WARNING]),
-      "corrupt", (json_int_t) pass.problems[SEV_CORRUPT],
+      "corrupt", (json_int_t) (pass.problems[SEV_CORRUPT]
+                               + (im.primary_problem != 0)),
       "xcorrupt", (json_int_t) pass.problems[SEV_XCORRUPT],
       "preen", (json_int_t) pass.problems[SEV_PREEN],
       "warning", (json_int_t) pass.problems[SEV_WARNING],
@@ -284,7 +313,7 @@ cli_check (int argc, char **argv)
       "directories", (json_int_t) pass.ndirs,
       "journal_replayed", fs.replayed,
       "elapsed_s", elapsed_since (&t0),
-      "stats", stats_json (&pass));
+      "stats", stats_json (&pass), "health", health_json (&pass));
 
     json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     putchar ('\n');

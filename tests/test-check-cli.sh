@@ -60,6 +60,7 @@ assert d["summary"]["corrupt"] == 0 and d["summary"]["xcorrupt"] == 0
 assert all(p["severity"] in ("preen", "warning") for p in d["problems"])
 assert d["summary"]["inodes_used"] >= 11
 assert "superblock" in d["stats"] and d["stats"]["gdt"]["runs"] >= 1
+assert d["health"]["groups_sick"] == 0 and d["health"]["inodes_sick"] == 0
 PY
 
 # Damage: group 0's descriptor checksum.
@@ -93,6 +94,7 @@ assert d["result"] == "corrupt"
 p = [p for p in d["problems"] if p["name"] == "GD_CSUM_MISMATCH"]
 assert p and p[0]["group"] == 0 and p[0]["type"] == "gdt", d["problems"]
 assert p[0]["severity"] == "corrupt" and p[0]["code"] == "0x0201"
+assert 0 in d["health"]["sick_groups"], d["health"]
 PY
 
 # A journal that needs recovery: replayed in memory, image unchanged.
