@@ -11,7 +11,7 @@ pkgs="gcc make pkg-config perl nbdkit nbdkit-plugin-dev libjansson-dev
 libssl-dev libcunit1-dev libnbd-dev"
 # tests and benchmarks: real clients and e2fsprogs as the oracle
 pkgs="$pkgs libnbd-bin python3-libnbd qemu-utils fio e2fsprogs fuse3 util-linux
-openssl strace"
+openssl strace time"
 # fuzzing and sanitizer builds
 pkgs="$pkgs clang libclang-rt-14-dev"
 
