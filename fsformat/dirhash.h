@@ -11,7 +11,8 @@
  *   1 half_md4    cut-down MD4 over 32-byte chunks; hash buf[1], minor buf[2]
  *   2 tea         TEA in Davies-Meyer over 16-byte chunks; buf[0], buf[1]
  *   3..5          the same with the name's bytes taken as unsigned
- *   6 siphash     casefolded + encrypted names only: not implemented
+ *   6 siphash     casefolded + encrypted names only; those filesystems are
+ *                 refused at open (casefold, encrypt), so it is not here
  *
  * The returned hash has bit 0 cleared (bit 0 of an index entry's hash
  * marks a collision continuation), as ext2fs_dirhash does.
