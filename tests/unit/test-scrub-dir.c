@@ -1370,20 +1370,4 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_dir__detached_cycle_is_a_warning),
 };
 
-static int
-run (void)
-{
-  int r = unit_run ("scrub/dir", tests, sizeof tests / sizeof tests[0]);
-  char cmd[128];
-
-  snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-  if (dir_made && system (cmd) != 0)
-    r = 1;
-  return r;
-}
-
-int
-main (void)
-{
-  return run ();
-}
+UNIT_MAIN_RMDIR ("scrub/dir", tests, dir, dir_made)

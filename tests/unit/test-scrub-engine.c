@@ -378,20 +378,4 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_scrub__inode_count_against_geometry),
 };
 
-static int
-run (void)
-{
-  int r = unit_run ("scrub/engine", tests, sizeof tests / sizeof tests[0]);
-  char cmd[128];
-
-  snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-  if (dir_made && system (cmd) != 0)
-    r = 1;
-  return r;
-}
-
-int
-main (void)
-{
-  return run ();
-}
+UNIT_MAIN_RMDIR ("scrub/engine", tests, dir, dir_made)

@@ -10,6 +10,7 @@
 #ifndef NBDSCRUB_UNIT_H
 #define NBDSCRUB_UNIT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +50,30 @@ unit_run (const char *suite_name, const struct unit_test *tests, size_t n)
   main (void)                                                           \
   {                                                                     \
     return unit_run (suite_name, tests, sizeof tests / sizeof tests[0]); \
+  }
+
+/* As UNIT_MAIN, then remove the suite's scratch directory dir (made by
+ * mkdtemp when made is true); failing to remove it fails the run.
+ */
+static inline int
+unit_run_rmdir (const char *suite_name, const struct unit_test *tests,
+                size_t n, const char *dir, bool made)
+{
+  int r = unit_run (suite_name, tests, n);
+  char cmd[256];
+
+  snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+  if (made && system (cmd) != 0)
+    r = 1;
+  return r;
+}
+
+#define UNIT_MAIN_RMDIR(suite_name, tests, dir, made)                   \
+  int                                                                   \
+  main (void)                                                           \
+  {                                                                     \
+    return unit_run_rmdir (suite_name, tests,                           \
+                           sizeof tests / sizeof tests[0], dir, made);  \
   }
 
 #endif /* NBDSCRUB_UNIT_H */
