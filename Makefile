@@ -28,7 +28,7 @@ B          := build
 PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
-              plugin/errseq.c plugin/statedir.c plugin/backing.c
+              plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
@@ -97,6 +97,14 @@ $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
 
+# The gate's tests again under ThreadSanitizer (the tsan runtime cannot
+# share a binary with ASan).
+TSAN_BIN := $(B)/tsan/test-plugin-gate
+$(TSAN_BIN): tests/unit/test-plugin-gate.c plugin/gate.c plugin/gate.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iplugin $(BASECFLAGS) -O1 -g -fsanitize=thread \
+	  -o $@ tests/unit/test-plugin-gate.c plugin/gate.c -pthread -lcunit
+
 # The command under ASan and UBSan, for the corruption corpus.
 SAN_CLI := $(B)/san/nbdscrub
 $(SAN_CLI): $(patsubst %.c,$(B)/san/%.o,$(CLI_SRC) $(FSF_SRC))
@@ -141,8 +149,9 @@ docs/%.1: docs/%.pod
 # --- the two commands -----------------------------------------------------
 
 check: deps
-	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN) $(SAN_CLI)
-	tests/run-tests.sh $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN) $(SAN_CLI) \
+	  $(TSAN_BIN)
+	tests/run-tests.sh $(UNIT_BIN) $(TSAN_BIN)
 
 serve: deps
 	$(MAKE) all

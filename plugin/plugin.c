@@ -38,6 +38,7 @@
 #include "disconnect.h"
 #include "errclass.h"
 #include "errseq.h"
+#include "gate.h"
 #include "params.h"
 #include "statedir.h"
 
@@ -53,6 +54,7 @@ static struct backing bk;           /* the image */
 static struct errseq es;            /* the export's error sequence */
 static bool ready;                  /* get_ready succeeded */
 static int fatal_err;               /* first instance-fatal errno, or 0 */
+static struct io_gate gate;         /* every request passes it shared */
 
 /* flush=volatile only: the background write-back thread, and what wakes
  * it early at shutdown.
@@ -71,11 +73,13 @@ static void
 nbdscrub_load (void)
 {
   params_init (&cfg);
+  gate_init (&gate);
 }
 
 static void
 nbdscrub_unload (void)
 {
+  gate_destroy (&gate);
   params_free (&cfg);
 }
 
@@ -582,8 +586,8 @@ flush_and_check (struct handle *h, const char *what)
 }
 
 static int
-nbdscrub_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
-                uint32_t flags)
+serve_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
+             uint32_t flags)
 {
   int r;
 
@@ -597,8 +601,8 @@ nbdscrub_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
 }
 
 static int
-nbdscrub_pwrite (void *handle, const void *buf, uint32_t count,
-                 uint64_t offset, uint32_t flags)
+serve_pwrite (void *handle, const void *buf, uint32_t count,
+              uint64_t offset, uint32_t flags)
 {
   int r;
 
@@ -613,7 +617,7 @@ nbdscrub_pwrite (void *handle, const void *buf, uint32_t count,
 }
 
 static int
-nbdscrub_flush (void *handle, uint32_t flags)
+serve_flush (void *handle, uint32_t flags)
 {
   (void) flags;
   if (refuse_if_fatal () == -1)
@@ -622,7 +626,7 @@ nbdscrub_flush (void *handle, uint32_t flags)
 }
 
 static int
-nbdscrub_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+serve_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 {
   int r;
 
@@ -637,7 +641,7 @@ nbdscrub_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 }
 
 static int
-nbdscrub_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+serve_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 {
   int r;
 
@@ -664,8 +668,8 @@ add_extent (void *opaque, uint64_t offset, uint64_t length, uint32_t type)
 }
 
 static int
-nbdscrub_extents (void *handle, uint32_t count, uint64_t offset,
-                  uint32_t flags, struct nbdkit_extents *extents)
+serve_extents (void *handle, uint32_t count, uint64_t offset,
+               uint32_t flags, struct nbdkit_extents *extents)
 {
   int r;
 
@@ -679,8 +683,8 @@ nbdscrub_extents (void *handle, uint32_t count, uint64_t offset,
 }
 
 static int
-nbdscrub_cache (void *handle, uint32_t count, uint64_t offset,
-                uint32_t flags)
+serve_cache (void *handle, uint32_t count, uint64_t offset,
+             uint32_t flags)
 {
   (void) handle;
   (void) flags;
@@ -690,6 +694,90 @@ nbdscrub_cache (void *handle, uint32_t count, uint64_t offset,
   if (backing_cache (&bk, count, offset) < 0)
     nbdkit_debug ("cache: posix_fadvise failed at %" PRIu64, offset);
   return 0;
+}
+
+/* The gate: every request waits there while a drain holds the image
+ * still (gate.h), then runs shared with the others.
+ */
+static int
+nbdscrub_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
+                uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_pread (handle, buf, count, offset, flags);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_pwrite (void *handle, const void *buf, uint32_t count,
+                 uint64_t offset, uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_pwrite (handle, buf, count, offset, flags);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_flush (void *handle, uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_flush (handle, flags);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_trim (handle, count, offset, flags);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_zero (handle, count, offset, flags);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_extents (void *handle, uint32_t count, uint64_t offset,
+                  uint32_t flags, struct nbdkit_extents *extents)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_extents (handle, count, offset, flags, extents);
+  gate_leave (&gate);
+  return r;
+}
+
+static int
+nbdscrub_cache (void *handle, uint32_t count, uint64_t offset,
+                uint32_t flags)
+{
+  int r;
+
+  gate_enter (&gate);
+  r = serve_cache (handle, count, offset, flags);
+  gate_leave (&gate);
+  return r;
 }
 
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
