@@ -492,6 +492,26 @@ maybe_request (struct scrub_pass *p, enum scrub_type type, uint32_t group,
 
 /* --- the phases ------------------------------------------------------- */
 
+/* Group g's own metadata as runs of blocks {first, count}: its
+ * superblock and descriptor copies, its block bitmap, its inode bitmap
+ * and its inode table (a run of 0 where the descriptor names none).
+ */
+#define GROUP_META_RUNS 4
+
+static void
+group_meta_runs (const struct fsf_sb *sb, const struct fsf_gd *gd,
+                 uint32_t g, uint64_t runs[GROUP_META_RUNS][2])
+{
+  runs[0][0] = fsf_sb_group_first_block (sb, g);
+  runs[0][1] = fsf_group_meta_blocks (sb, g);
+  runs[1][0] = gd->block_bitmap;
+  runs[1][1] = gd->block_bitmap ? 1 : 0;
+  runs[2][0] = gd->inode_bitmap;
+  runs[2][1] = gd->inode_bitmap ? 1 : 0;
+  runs[3][0] = gd->inode_table;
+  runs[3][1] = gd->inode_table ? sb->itable_blocks : 0;
+}
+
 static void pass_finding (struct scrub_pass *p, enum scrub_type type,
                           int code, uint32_t g, uint32_t ino, uint64_t blk,
                           uint64_t expected, uint64_t found);
@@ -522,15 +542,12 @@ phase_groups (struct scrub_pass *p, struct fsf_gd *gds)
    * Standalone, the gdt scrubber looks for overlaps inside one group.
    */
   for (g = 0; g < sb->groups_count; g++) {
-    uint64_t runs[4][2] = {
-      { fsf_sb_group_first_block (sb, g), fsf_group_meta_blocks (sb, g) },
-      { gds[g].block_bitmap, gds[g].block_bitmap ? 1 : 0 },
-      { gds[g].inode_bitmap, gds[g].inode_bitmap ? 1 : 0 },
-      { gds[g].inode_table, gds[g].inode_table ? sb->itable_blocks : 0 },
-    };
+    uint64_t runs[GROUP_META_RUNS][2];
     unsigned k;
 
-    for (k = 0; k < 4; k++) {
+    group_meta_runs (sb, &gds[g], g, runs);
+
+    for (k = 0; k < GROUP_META_RUNS; k++) {
       int64_t n;
 
       if (runs[k][0] >= sb->blocks_count
@@ -660,21 +677,14 @@ static int
 uninit_marks (struct scrub_pass *p, const struct fsf_gd *gds, uint8_t **marks)
 {
   const struct fsf_sb *sb = &p->fs->sb;
-  uint64_t runs[4][2];
+  uint64_t runs[GROUP_META_RUNS][2];
   uint32_t g, k;
 
   for (g = 0; g < sb->groups_count; g++) {
     if (!(gds[g].flags & FSF_BG_BLOCK_UNINIT))
       continue;
-    runs[0][0] = fsf_sb_group_first_block (sb, g);
-    runs[0][1] = fsf_group_meta_blocks (sb, g);
-    runs[1][0] = gds[g].inode_table;
-    runs[1][1] = gds[g].inode_table ? sb->itable_blocks : 0;
-    runs[2][0] = gds[g].block_bitmap;
-    runs[2][1] = gds[g].block_bitmap ? 1 : 0;
-    runs[3][0] = gds[g].inode_bitmap;
-    runs[3][1] = gds[g].inode_bitmap ? 1 : 0;
-    for (k = 0; k < 4; k++) {
+    group_meta_runs (sb, &gds[g], g, runs);
+    for (k = 0; k < GROUP_META_RUNS; k++) {
       uint64_t b;
 
       for (b = runs[k][0]; b - runs[k][0] < runs[k][1]; b++) {
