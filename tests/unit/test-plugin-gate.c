@@ -63,6 +63,23 @@ late_request (void *arg)
   return NULL;
 }
 
+/* Until a drain is pending (however slowly its thread starts). */
+static void
+wait_pending (struct io_gate *g)
+{
+  unsigned pending = 0;
+  int i;
+
+  for (i = 0; i < 10000 && pending == 0; i++) {
+    pthread_mutex_lock (&g->lock);
+    pending = g->drains_pending;
+    pthread_mutex_unlock (&g->lock);
+    if (pending == 0)
+      sleep_us (1000);
+  }
+  CU_ASSERT_EQUAL_FATAL (pending, 1);
+}
+
 static void
 test_gate__a_drain_waits_for_requests_and_holds_back_new_ones (void)
 {
@@ -72,6 +89,7 @@ test_gate__a_drain_waits_for_requests_and_holds_back_new_ones (void)
   gate_init (&p.g);
   gate_enter (&p.g);                    /* a request in flight */
   CU_ASSERT_EQUAL_FATAL (pthread_create (&d, NULL, drainer, &p), 0);
+  wait_pending (&p.g);
   sleep_us (20000);
   /* The drain is pending: it must not hold while the request is in. */
   CU_ASSERT_EQUAL (atomic_load (&p.drain_held), 0);
