@@ -699,85 +699,60 @@ serve_cache (void *handle, uint32_t count, uint64_t offset,
 /* The gate: every request waits there while a drain holds the image
  * still (gate.h), then runs shared with the others.
  */
+#define GATED(call)                                                     \
+  do {                                                                  \
+    int r_;                                                             \
+                                                                        \
+    gate_enter (&gate);                                                 \
+    r_ = (call);                                                        \
+    gate_leave (&gate);                                                 \
+    return r_;                                                          \
+  } while (0)
+
 static int
 nbdscrub_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
                 uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_pread (handle, buf, count, offset, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_pread (handle, buf, count, offset, flags));
 }
 
 static int
 nbdscrub_pwrite (void *handle, const void *buf, uint32_t count,
                  uint64_t offset, uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_pwrite (handle, buf, count, offset, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_pwrite (handle, buf, count, offset, flags));
 }
 
 static int
 nbdscrub_flush (void *handle, uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_flush (handle, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_flush (handle, flags));
 }
 
 static int
 nbdscrub_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_trim (handle, count, offset, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_trim (handle, count, offset, flags));
 }
 
 static int
 nbdscrub_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_zero (handle, count, offset, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_zero (handle, count, offset, flags));
 }
 
 static int
 nbdscrub_extents (void *handle, uint32_t count, uint64_t offset,
                   uint32_t flags, struct nbdkit_extents *extents)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_extents (handle, count, offset, flags, extents);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_extents (handle, count, offset, flags, extents));
 }
 
 static int
 nbdscrub_cache (void *handle, uint32_t count, uint64_t offset,
                 uint32_t flags)
 {
-  int r;
-
-  gate_enter (&gate);
-  r = serve_cache (handle, count, offset, flags);
-  gate_leave (&gate);
-  return r;
+  GATED (serve_cache (handle, count, offset, flags));
 }
 
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
