@@ -202,10 +202,11 @@ health_json (const struct scrub_pass *p)
 {
   const struct fsf_sb *sb = &p->fs->sb;
   json_t *groups = json_array ();
-  uint64_t sick_groups = 0, sick_inodes = 0;
+  uint64_t checked = 0, sick_groups = 0, sick_inodes = 0;
   uint32_t g, i;
 
   for (g = 0; g < sb->groups_count; g++) {
+    checked += (p->group_health[g] & SCRUB_GHEALTH_CHECKED) != 0;
     if (p->group_health[g] & SCRUB_GHEALTH_SICK
         && sick_groups++ < CHECK_MAX_SICK_GROUPS)
       json_array_append_new (groups, json_integer (g));
@@ -214,7 +215,7 @@ health_json (const struct scrub_pass *p)
         sick_inodes += (p->inodes[g][i].flags & SCRUB_ISTATE_SICK) != 0;
   }
   return json_pack ("{s:I, s:I, s:o, s:I}",
-                    "groups_checked", (json_int_t) sb->groups_count,
+                    "groups_checked", (json_int_t) checked,
                     "groups_sick", (json_int_t) sick_groups,
                     "sick_groups", groups,
                     "inodes_sick", (json_int_t) sick_inodes);
