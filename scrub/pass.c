@@ -298,6 +298,8 @@ scrub_note_inode (struct scrub_ctx *sc, uint32_t ino, uint16_t mode,
   struct scrub_pass *p = sc->pass;
   const struct fsf_sb *sb;
   struct scrub_istate *is;
+  enum fsf_ftype ftype;
+  bool new_dir;
   uint32_t g;
 
   if (p == NULL)
@@ -312,14 +314,19 @@ scrub_note_inode (struct scrub_ctx *sc, uint32_t ino, uint16_t mode,
       return -ENOMEM;
   }
   is = &p->inodes[g][(ino - 1) % sb->inodes_per_group];
+  ftype = fsf_inode_ftype (mode);
+  /* Directories come in inode order (the list is bisected); a note out
+   * of order is refused before it changes anything.
+   */
+  new_dir = ftype == FSF_FT_DIR && scrub_pass_dirinfo (p, ino) == NULL;
+  if (new_dir && p->ndirs && p->dirs[p->ndirs - 1].ino >= ino)
+    return -EINVAL;
   if (!(is->flags & SCRUB_ISTATE_USED))
     p->inodes_used++;
   is->flags |= SCRUB_ISTATE_USED;
   is->links = links_count;
-  is->ftype = fsf_inode_ftype (mode);
-  if (is->ftype == FSF_FT_DIR) {
-    if (p->ndirs && p->dirs[p->ndirs - 1].ino >= ino)
-      return scrub_pass_dirinfo (p, ino) ? 0 : -EINVAL;
+  is->ftype = ftype;
+  if (new_dir) {
     if (p->ndirs == p->dirs_alloc) {
       size_t n = p->dirs_alloc ? p->dirs_alloc * 2 : 256;
       struct scrub_dirinfo *d = realloc (p->dirs, n * sizeof *d);
