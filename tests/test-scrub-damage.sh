@@ -221,12 +221,16 @@ print("%s: passes %d..%d corrupt, %d finding(s) as nbdscrub check, "
 PY
         fail "$what: the server's findings are wrong"
 
-    # Logged once, though at least three passes found it.
+    # Logged once, though at least three passes found it, by the first
+    # pass that found it.
     n=$(grep -cE "scrub: pass [0-9]+: $code $name $object:" "$log" || true)
     [ "$n" -eq 1 ] || {
         grep 'scrub: pass' "$log" | tail -20 >&2
         fail "$what: '$code $name $object' is logged $n times, not once"
     }
+    logged=$(sed -nE "s/.*scrub: pass ([0-9]+): $code $name $object:.*/\1/p" "$log")
+    [ "$logged" -gt "$before" ] && [ "$logged" -le "$first_id" ] ||
+        fail "$what: logged by pass $logged, not by a pass from $((before + 1)) to $first_id"
 
     # Put the bytes back: a pass that started after that is clean.
     before=$(python3 -m scrubstatus last-id "$status") ||
