@@ -5,11 +5,12 @@ fsync, rename), so a read sees one whole document or, before the first
 write, no file.  A pass is named by last_pass.id; the tests never count
 on timing, they wait for ids.
 
-"A pass that started after moment X": read the last pass id N after X.
-Pass N+1 may have been running at X, but pass N+2 starts only once
-pass N+1 has ended and its status has been written, after the read.  So
-wait_pass(path, last_id(path) + 2) returns a pass that saw the image as
-it was after X.
+"A pass that started after moment X": read the last pass id N once X
+is over (not before: passes may start and end between that read and X).
+Pass N+1 may have been running at X, but pass N+2 starts only once pass
+N+1 has ended and its status has been written, after the read.  So
+wait_pass(path, last_id(path) + 2), called after X, returns a pass that
+saw the image as it was after X.
 
 From the shell:
     python3 -m scrubstatus last-id STATUS [TIMEOUT]

@@ -162,15 +162,20 @@ while read -r what off <&3; do
         2>"$tmp/offline.err" || rc=$?
     [ $rc -ne 0 ] || fail "$what: nbdscrub check exits 0 on the damaged copy"
 
-    before=$(python3 -m scrubstatus last-id "$status") ||
-        fail "status.json cannot be read"
+    # Passes up to $seen_before ended before the damage; pass $after
+    # had ended when it was done, pass $after + 1 may have been running,
+    # pass $after + 2 started after it (scrubstatus.py).
+    cp "$status" "$tmp/s0.json"
+    seen_before=$(python3 -m scrubstatus last-id "$tmp/s0.json")
     total_before=$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["problems_total"])' "$status")
+print(json.load(open(sys.argv[1]))["problems_total"])' "$tmp/s0.json")
     t_damage=$(date +%s)
     orig=$(damage "$img" "$what" "$off")
+    after=$(python3 -m scrubstatus last-id "$status") ||
+        fail "status.json cannot be read"
 
     # The first pass that started after the damage, then two more.
-    python3 -m scrubstatus wait "$status" $((before + 2)) 60 "$tmp/d1.json" ||
+    python3 -m scrubstatus wait "$status" $((after + 2)) 60 "$tmp/d1.json" ||
         fail "$what: no pass after the damage"
     first_id=$(python3 -m scrubstatus last-id "$tmp/d1.json")
     python3 -m scrubstatus wait "$status" $((first_id + 2)) 60 "$tmp/d3.json" ||
@@ -229,15 +234,16 @@ PY
         fail "$what: '$code $name $object' is logged $n times, not once"
     }
     logged=$(sed -nE "s/.*scrub: pass ([0-9]+): $code $name $object:.*/\1/p" "$log")
-    [ "$logged" -gt "$before" ] && [ "$logged" -le "$first_id" ] ||
-        fail "$what: logged by pass $logged, not by a pass from $((before + 1)) to $first_id"
+    [ "$logged" -gt "$seen_before" ] && [ "$logged" -le "$first_id" ] ||
+        fail "$what: logged by pass $logged, not by a pass from" \
+             "$((seen_before + 1)) to $first_id"
 
     # Put the bytes back: a pass that started after that is clean.
-    before=$(python3 -m scrubstatus last-id "$status") ||
-        fail "status.json cannot be read"
     t_restore=$(date +%s)
     restore "$img" "$off" "$orig"
-    python3 -m scrubstatus wait "$status" $((before + 2)) 60 "$tmp/r.json" ||
+    after=$(python3 -m scrubstatus last-id "$status") ||
+        fail "status.json cannot be read"
+    python3 -m scrubstatus wait "$status" $((after + 2)) 60 "$tmp/r.json" ||
         fail "$what: no pass after the bytes were put back"
     python3 - "$tmp/r.json" "$what" "$t_restore" <<'PY' ||
 import json, sys
