@@ -28,7 +28,8 @@ B          := build
 PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
-              plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c
+              plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c \
+              plugin/snapshot.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
@@ -59,7 +60,11 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(BASECFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC)) plugin/plugin.syms
+# The plugin carries the scrub engine and the format decoders.
+$(B)/plugin/%.o: CPPFLAGS += -Ifsformat -Iscrub
+
+$(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC) $(SCRUB_LIB) $(FSF_SRC)) \
+              plugin/plugin.syms
 	$(CC) $(BASECFLAGS) $(CFLAGS) -shared \
 	  -Wl,--version-script=plugin/plugin.syms -o $@ \
 	  $(filter %.o,$^) -ljansson -pthread
