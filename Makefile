@@ -100,7 +100,7 @@ $(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
 $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
                          $(patsubst %.c,$(B)/san/%.o,$(SCRUB_LIB) $(FSF_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
 
 # The gate's tests again under ThreadSanitizer (the tsan runtime cannot
 # share a binary with ASan).
@@ -138,7 +138,8 @@ $(FUZZ_SCRUB_BIN): tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) \
 	@mkdir -p $(@D)
 	clang -std=gnu11 -D_GNU_SOURCE -Ifsformat -Iscrub -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread
+	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread \
+	  -ljansson
 
 fuzz: deps
 	$(MAKE) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN)
