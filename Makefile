@@ -29,7 +29,7 @@ PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
               plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c \
-              plugin/snapshot.c
+              plugin/snapshot.c plugin/scheduler.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
@@ -93,7 +93,8 @@ $(B)/san/%.o: %.c
 	  -MMD -MP -c -o $@ $<
 
 $(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
-                          $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB))
+                          $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB) \
+                                              $(SCRUB_LIB) $(FSF_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
 
