@@ -994,14 +994,18 @@ sched_start (struct scheduler *s, bool scrub)
 void
 sched_stop (struct scheduler *s)
 {
-  if (!s->running)
+  if (s->stopped)
     return;
-  pthread_mutex_lock (&s->lock);
-  s->stop = true;
-  pthread_cond_broadcast (&s->wake);
-  pthread_mutex_unlock (&s->lock);
-  pthread_join (s->thread, NULL);
-  s->running = false;
+  s->stopped = true;
+  if (s->running) {
+    pthread_mutex_lock (&s->lock);
+    s->stop = true;
+    pthread_cond_broadcast (&s->wake);
+    pthread_mutex_unlock (&s->lock);
+    pthread_join (s->thread, NULL);
+    s->running = false;
+  }
+  /* The last word: health as it stands, and the status. */
   pthread_mutex_lock (&s->lock);
   s->health_dirty = true;
   s->state = "stopped";

@@ -81,6 +81,7 @@ struct scheduler {
 
   pthread_t thread;
   bool running;
+  bool stopped;               /* sched_stop has run */
   pthread_mutex_t lock;       /* everything below */
   pthread_cond_t wake;        /* stop asked */
   bool stop;
@@ -135,7 +136,9 @@ extern void sched_destroy (struct scheduler *s);
  * thread (state "off" otherwise).  Returns 0 or a negative errno.
  */
 extern int sched_start (struct scheduler *s, bool scrub);
-/* Ask the thread to stop, and join it. */
+/* Ask the thread to stop, join it, and save health and status a last
+ * time.  Idempotent; sched_destroy calls it.
+ */
 extern void sched_stop (struct scheduler *s);
 
 /* The one write path (SPEC 6.5): every client write, trim and zero
