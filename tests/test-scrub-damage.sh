@@ -14,7 +14,8 @@
 # copy of the damaged image (code, name, severity, object), with the
 # name above among them; problems_total grows by the CORRUPT and XCORRUPT
 # findings of every pass; each finding is logged once by nbdkit_error
-# ("scrub: pass N: 0xCODE NAME OBJECT: ..."), not once per pass, while
+# ("scrub: pass N: 0xCODE NAME SEVERITY OBJECT: ...", the form of the
+# manual's SCRUBBING section), not once per pass, while
 # several passes see it.  With the original bytes put back, a pass that
 # started after that is "clean" with no problems.
 . "$(dirname "$0")/functions.sh"
@@ -220,17 +221,25 @@ print("%s: passes %d..%d corrupt, %d finding(s) as nbdscrub check, "
 PY
         fail "$what: the server's findings are wrong"
 
-    # Logged once, though at least three passes found it, by the first
-    # pass that found it.
-    n=$(grep -cE "scrub: pass [0-9]+: $code $name $object:" "$log" || true)
-    [ "$n" -eq 1 ] || {
-        grep 'scrub: pass' "$log" | tail -20 >&2
-        fail "$what: '$code $name $object' is logged $n times, not once"
-    }
-    logged=$(sed -nE "s/.*scrub: pass ([0-9]+): $code $name $object:.*/\1/p" "$log")
-    [ "$logged" -gt "$seen_before" ] && [ "$logged" -le "$first_id" ] ||
-        fail "$what: logged by pass $logged, not by a pass from" \
-             "$((seen_before + 1)) to $first_id"
+    # Every finding is logged once, though at least three passes found
+    # it, by the first pass that found it, in the form the manual gives:
+    # "scrub: pass N: 0xCODE NAME SEVERITY OBJECT: message".
+    python3 - "$log" "$tmp/offline.json" "$what" "$seen_before" "$first_id" \
+        <<'PY' || { grep 'scrub: pass' "$log" | tail -20 >&2
+import json, re, sys
+from scrubstatus import findings
+log = open(sys.argv[1]).read().splitlines()
+what, lo, hi = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+for code, name, sev, obj in findings(json.load(open(sys.argv[2]))):
+    pat = re.compile(r"scrub: pass (\d+): %s %s %s %s: " % (
+        re.escape(code), re.escape(name), re.escape(sev), re.escape(obj)))
+    hits = [int(m.group(1)) for m in map(pat.search, log) if m]
+    assert len(hits) == 1, "%s: '%s %s %s %s' is logged %d times, not once" \
+        % (what, code, name, sev, obj, len(hits))
+    assert lo < hits[0] <= hi, "%s: '%s %s' logged by pass %d, not by " \
+        "one of passes %d to %d" % (what, name, obj, hits[0], lo + 1, hi)
+PY
+        fail "$what: the log does not name each finding once"; }
 
     # Put the bytes back: a pass that started after that is clean.
     t_restore=$(date +%s)
