@@ -152,6 +152,14 @@ kill_nbdkit ()
     rm -f "$1"
 }
 
+# is_mounted DIR: DIR is a mount point.  Unlike mountpoint(1) it does not
+# stat DIR, so it still says yes for a FUSE mount whose server is gone
+# (where stat fails with ENOTCONN), the case a cleanup must not miss.
+is_mounted ()
+{
+    awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
 # wait_gone PID SECONDS: wait for a process to exit; fails after SECONDS.
 wait_gone ()
 {
