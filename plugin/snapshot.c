@@ -134,6 +134,7 @@ snap_end (struct snapshot *s)
   pthread_mutex_lock (&s->lock);
   __atomic_store_n (&s->active, false, __ATOMIC_RELEASE);
   release (s);
+  s->broken = 0;
   pthread_mutex_unlock (&s->lock);
 }
 
