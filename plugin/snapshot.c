@@ -134,6 +134,7 @@ snap_end (struct snapshot *s)
   pthread_mutex_lock (&s->lock);
   __atomic_store_n (&s->active, false, __ATOMIC_RELEASE);
   release (s);
+  s->broken = 0;
   pthread_mutex_unlock (&s->lock);
 }
 
@@ -302,6 +303,16 @@ snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
     count = s->size - offset;
   last = (offset + count - 1) / SNAP_CHUNK;
   pthread_mutex_lock (&s->lock);
+  /* A range larger than all the room left (a discard of the whole
+   * device, as mkfs does) breaks the snapshot at once rather than
+   * after filling the spill file.
+   */
+  if (s->active && !s->broken
+      && last - offset / SNAP_CHUNK + 1
+         > s->mem_limit + s->spill_limit - s->next_slot) {
+    s->broken = ENOSPC;
+    s->st.broken++;
+  }
   /* Bounded: save_chunk fails once the capacity is used up, and that
    * ends the loop.
    */
