@@ -460,6 +460,32 @@ test_snapshot__spill_full_breaks_the_view (void)
   CU_ASSERT_EQUAL (rmdir (sd), 0);
 }
 
+/* Once the room is used up, writes to chunks already saved need none:
+ * the view holds, however large the write.
+ */
+static void
+test_snapshot__rewriting_saved_chunks_needs_no_room (void)
+{
+  char sd[128];
+  struct img m;
+  uint64_t i;
+
+  spill_dir (sd, sizeof sd);
+  img_open (&m, 8 * CHUNK + 50, 0, 2, sd, 2);
+  img_begin (&m);
+  for (i = 0; i < 4; i++)
+    img_write (&m, i * CHUNK + 9, 9, 1);
+  CU_ASSERT_EQUAL (snap_broken (&m.s), 0);
+  img_write (&m, 0, 4 * CHUNK, 2);                /* all four again */
+  img_write (&m, CHUNK + 1, 2 * CHUNK, 3);        /* two of them */
+  CU_ASSERT_EQUAL (snap_broken (&m.s), 0);
+  CU_ASSERT_EQUAL (stats (&m).saved, 4);
+  CU_ASSERT_EQUAL (view_check_all (&m), 0);
+  img_end (&m);
+  img_close (&m);
+  CU_ASSERT_EQUAL (rmdir (sd), 0);
+}
+
 /* The spill directory is gone when the spill file is first needed: the
  * view breaks with the reason, the client's write still goes through.
  */
@@ -787,6 +813,7 @@ static const struct unit_test tests[] = {
   UNIT_TEST (test_snapshot__spills_past_memory_and_leaves_no_file),
   UNIT_TEST (test_snapshot__memory_full_without_spill_breaks_the_view),
   UNIT_TEST (test_snapshot__spill_full_breaks_the_view),
+  UNIT_TEST (test_snapshot__rewriting_saved_chunks_needs_no_room),
   UNIT_TEST (test_snapshot__unusable_spill_dir_breaks_the_view),
   UNIT_TEST (test_snapshot__end_forgets_that_the_view_broke),
   UNIT_TEST (test_snapshot__source_reads_the_view_and_refuses_past_the_end),
