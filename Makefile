@@ -106,7 +106,15 @@ $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
 # The tests of the modules client threads share, again under
 # ThreadSanitizer (the tsan runtime cannot share a binary with ASan):
 # each links its own module and the gate its stress test drives.
-TSAN_BIN := $(B)/tsan/test-plugin-gate $(B)/tsan/test-plugin-snapshot
+TSAN_BIN := $(B)/tsan/test-plugin-gate $(B)/tsan/test-plugin-snapshot \
+            $(B)/tsan/test-plugin-scheduler
+# The scheduler runs the whole engine: built from every source it needs.
+$(B)/tsan/test-plugin-scheduler: tests/unit/test-plugin-scheduler.c \
+    plugin/scheduler.c plugin/snapshot.c plugin/gate.c plugin/statedir.c \
+    $(SCRUB_LIB) $(FSF_SRC) $(wildcard plugin/*.h scrub/*.h fsformat/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat -Iscrub $(BASECFLAGS) -O1 -g \
+	  -fsanitize=thread -o $@ $(filter %.c,$^) -pthread -lcunit -ljansson
 $(B)/tsan/test-plugin-%: tests/unit/test-plugin-%.c plugin/%.c plugin/%.h \
                          plugin/gate.c plugin/gate.h tests/unit/unit.h
 	@mkdir -p $(@D)
