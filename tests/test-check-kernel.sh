@@ -34,7 +34,7 @@ loop=
 
 detach ()
 {
-    if mountpoint -q "$mnt"; then umount "$mnt" || umount -l "$mnt"; fi
+    if is_mounted "$mnt"; then umount "$mnt" || umount -l "$mnt"; fi
     if [ -n "$loop" ]; then losetup -d "$loop" 2>/dev/null; loop=; fi
 }
 cleanup_fn detach

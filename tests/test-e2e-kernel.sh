@@ -18,7 +18,6 @@ requires mke2fs -V
 requires e2fsck -V
 requires mount --version
 requires umount --version
-requires mountpoint --version
 requires python3 -c 'import os; os.setxattr'
 
 t0=$(date +%s)
@@ -38,7 +37,7 @@ start_nbdkit "$tmp/nbdkit.pid" -U "$sock" "$plugin" "$img"
 fuse_pid=
 stop_fuse ()
 {
-    if mountpoint -q "$fmnt"; then
+    if is_mounted "$fmnt"; then
         timeout 30 umount "$fmnt" 2>/dev/null || umount -l "$fmnt"
     fi
     if [ -n "$fuse_pid" ]; then
@@ -47,7 +46,7 @@ stop_fuse ()
 }
 unmount_fs ()
 {
-    if mountpoint -q "$mnt"; then
+    if is_mounted "$mnt"; then
         timeout 30 umount "$mnt" 2>/dev/null ||
             { sleep 1; timeout 30 umount "$mnt"; } 2>/dev/null ||
             umount -l "$mnt"
