@@ -28,7 +28,8 @@ B          := build
 PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
-              plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c
+              plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c \
+              plugin/snapshot.c plugin/scheduler.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
@@ -59,7 +60,11 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(BASECFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC)) plugin/plugin.syms
+# The plugin carries the scrub engine and the format decoders.
+$(B)/plugin/%.o: CPPFLAGS += -Ifsformat -Iscrub
+
+$(PLUGIN_SO): $(patsubst %.c,$(B)/%.o,$(PLUGIN_SRC) $(SCRUB_LIB) $(FSF_SRC)) \
+              plugin/plugin.syms
 	$(CC) $(BASECFLAGS) $(CFLAGS) -shared \
 	  -Wl,--version-script=plugin/plugin.syms -o $@ \
 	  $(filter %.o,$^) -ljansson -pthread
@@ -88,14 +93,15 @@ $(B)/san/%.o: %.c
 	  -MMD -MP -c -o $@ $<
 
 $(B)/tests/test-plugin-%: $(B)/san/tests/unit/test-plugin-%.o \
-                          $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB))
+                          $(patsubst %.c,$(B)/san/%.o,$(PLUGIN_LIB) \
+                                              $(SCRUB_LIB) $(FSF_SRC))
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
 
 $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
                          $(patsubst %.c,$(B)/san/%.o,$(SCRUB_LIB) $(FSF_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit
+	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
 
 # The gate's tests again under ThreadSanitizer (the tsan runtime cannot
 # share a binary with ASan).
@@ -133,7 +139,8 @@ $(FUZZ_SCRUB_BIN): tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) \
 	@mkdir -p $(@D)
 	clang -std=gnu11 -D_GNU_SOURCE -Ifsformat -Iscrub -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread
+	  -o $@ tests/fuzz/fuzz-scrub.c $(SCRUB_LIB) $(FSF_SRC) -pthread \
+	  -ljansson
 
 fuzz: deps
 	$(MAKE) $(FUZZ_BIN) $(FUZZ_SCRUB_BIN)

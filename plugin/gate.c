@@ -48,7 +48,14 @@ gate_enter (struct io_gate *g)
   while (g->drains_pending > 0)
     pthread_cond_wait (&g->open, &g->lock);
   g->inflight++;
+  __atomic_add_fetch (&g->requests, 1, __ATOMIC_RELAXED);
   pthread_mutex_unlock (&g->lock);
+}
+
+uint64_t
+gate_requests (struct io_gate *g)
+{
+  return __atomic_load_n (&g->requests, __ATOMIC_RELAXED);
 }
 
 void

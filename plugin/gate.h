@@ -43,6 +43,7 @@ struct io_gate {
   bool held;                         /* a drain holds the gate */
   uint64_t hold_start_ns;
   uint64_t hold_deadline_ns;
+  uint64_t requests;                 /* requests that entered, ever */
   struct gate_stats st;
 };
 
@@ -52,6 +53,11 @@ extern void gate_destroy (struct io_gate *g);
 /* A request enters (waiting while a drain is pending) and leaves. */
 extern void gate_enter (struct io_gate *g);
 extern void gate_leave (struct io_gate *g);
+
+/* How many requests have entered so far: a scrubber that sees it move
+ * knows clients are busy and gives way.
+ */
+extern uint64_t gate_requests (struct io_gate *g);
 
 /* Take the gate exclusively, for at most budget_ns (0: no budget):
  * returns once no request is inside.  Drains are serialised.

@@ -40,6 +40,8 @@
 #include "errseq.h"
 #include "gate.h"
 #include "params.h"
+#include "scheduler.h"
+#include "snapshot.h"
 #include "statedir.h"
 
 #ifndef NBDSCRUB_VERSION
@@ -55,6 +57,19 @@ static struct errseq es;            /* the export's error sequence */
 static bool ready;                  /* get_ready succeeded */
 static int fatal_err;               /* first instance-fatal errno, or 0 */
 static struct io_gate gate;         /* every request passes it shared */
+static bool state_ok;               /* the state dir is usable */
+static struct snapshot snap;        /* the view passes read */
+static struct scheduler sched;      /* the background scrubber */
+static bool sched_ready;
+static unsigned nclients;           /* connections open (atomic) */
+
+/* What the copy-before-write snapshot keeps in memory before it spills
+ * to the state dir, and the most it spills.
+ */
+#define SNAP_MEM_BYTES (64ULL << 20)
+#define SNAP_SPILL_MAX (4ULL << 30)
+/* The first pass starts this long after the server. */
+#define SCRUB_START_DELAY_NS (1000000000ULL)
 
 /* flush=volatile only: the background write-back thread, and what wakes
  * it early at shutdown.
@@ -189,6 +204,7 @@ open_state (void)
   int r;
 
   r = statedir_create (cfg.state_dir);
+  state_ok = r == 0;
   if (r < 0) {
     nbdkit_error ("state-dir: %s: %s: keeping state in memory only",
                   cfg.state_dir, strerror (-r));
@@ -234,6 +250,92 @@ open_state (void)
   return 0;
 }
 
+static void
+hook_error (void *opaque, const char *msg)
+{
+  (void) opaque;
+  nbdkit_error ("%s", msg);
+}
+
+static void
+hook_debug (void *opaque, const char *msg)
+{
+  (void) opaque;
+  nbdkit_debug ("%s", msg);
+}
+
+static unsigned
+hook_clients (void *opaque)
+{
+  (void) opaque;
+  return __atomic_load_n (&nclients, __ATOMIC_ACQUIRE);
+}
+
+static json_t *
+hook_io (void *opaque)
+{
+  struct backing_stats st = backing_get_stats (&bk);
+  struct errseq_values ev = errseq_get (&es);
+
+  (void) opaque;
+  return json_pack ("{s:{s:I, s:I, s:I, s:I}, s:I, s:I}",
+                    "errors", "failures", (json_int_t) st.failures,
+                    "exhausted", (json_int_t) st.exhausted,
+                    "eintr_retries", (json_int_t) st.eintr_retries,
+                    "eagain_retries", (json_int_t) st.eagain_retries,
+                    "errseq", (json_int_t) ev.seq,
+                    "errseq_acked", (json_int_t) ev.acked);
+}
+
+static bool
+hook_dead (void *opaque)
+{
+  (void) opaque;
+  return __atomic_load_n (&fatal_err, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* The snapshot and the scheduler, set up here where errors are seen;
+ * the thread itself starts in .after_fork.
+ */
+static int
+start_scrubber (void)
+{
+  const struct sched_config sc = {
+    .image = cfg.file,
+    .state_dir = state_ok ? cfg.state_dir : NULL,
+    .interval_ns = cfg.scrub_interval_ns,
+    .budget_ns = cfg.scrub_budget_ns,
+    .delay_ns = SCRUB_START_DELAY_NS,
+  };
+  const struct sched_hooks hooks = {
+    .error = hook_error, .debug = hook_debug, .clients = hook_clients,
+    .io = hook_io, .dead = hook_dead, .opaque = NULL,
+  };
+  int64_t size = backing_size (&bk);
+  int r;
+
+  if (size < 0) {
+    nbdkit_error ("size: %s: %s", cfg.file, strerror ((int) -size));
+    return -1;
+  }
+  r = snap_init (&snap, bk.fd, (uint64_t) size, SNAP_MEM_BYTES,
+                 state_ok ? cfg.state_dir : NULL,
+                 (uint64_t) size < SNAP_SPILL_MAX ? (uint64_t) size
+                 : SNAP_SPILL_MAX);
+  if (r < 0) {
+    nbdkit_error ("scrub: %s", strerror (-r));
+    return -1;
+  }
+  r = sched_init (&sched, &sc, &hooks, &gate, &snap);
+  if (r < 0) {
+    nbdkit_error ("scrub: %s", strerror (-r));
+    snap_destroy (&snap);
+    return -1;
+  }
+  sched_ready = true;
+  return 0;
+}
+
 static int
 nbdscrub_get_ready (void)
 {
@@ -247,6 +349,11 @@ nbdscrub_get_ready (void)
   if (bk.readonly)
     nbdkit_debug ("%s: opened read-only", cfg.file);
   if (open_state () == -1) {
+    backing_close (&bk);
+    return -1;
+  }
+  if (start_scrubber () == -1) {
+    errseq_destroy (&es);
     backing_close (&bk);
     return -1;
   }
@@ -307,6 +414,11 @@ nbdscrub_after_fork (void)
 
   pthread_condattr_t attr;
 
+  r = sched_ready ? sched_start (&sched, cfg.scrub && cfg.fs != PARAM_FS_NONE) : 0;
+  if (r < 0) {
+    nbdkit_error ("scrub: cannot start the scrubber: %s", strerror (-r));
+    return -1;
+  }
   if (cfg.flush != PARAM_FLUSH_VOLATILE || bk.readonly)
     return 0;
   pthread_condattr_init (&attr);
@@ -330,6 +442,11 @@ nbdscrub_cleanup (void)
 {
   int r;
 
+  if (sched_ready) {
+    sched_destroy (&sched);     /* stops and joins the thread */
+    snap_destroy (&snap);
+    sched_ready = false;
+  }
   if (writeback_running) {
     pthread_mutex_lock (&writeback_lock);
     writeback_stop = true;
@@ -390,12 +507,14 @@ nbdscrub_open (int readonly)
     return NULL;
   }
   h->seen = errseq_sample (&es, cfg.report_past_errors);
+  __atomic_add_fetch (&nclients, 1, __ATOMIC_ACQ_REL);
   return h;
 }
 
 static void
 nbdscrub_close (void *handle)
 {
+  __atomic_sub_fetch (&nclients, 1, __ATOMIC_ACQ_REL);
   free (handle);
 }
 
@@ -585,6 +704,17 @@ flush_and_check (struct handle *h, const char *what)
   return 0;
 }
 
+/* The one write path (SPEC 6.5): every write, trim and zero passes here
+ * before it changes the image.  The snapshot's copy-before-write hangs
+ * on it.
+ */
+static void
+observe_write (uint64_t offset, uint32_t count)
+{
+  if (sched_ready)
+    sched_observe_write (&sched, offset, count);
+}
+
 static int
 serve_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
              uint32_t flags)
@@ -608,6 +738,7 @@ serve_pwrite (void *handle, const void *buf, uint32_t count,
 
   if (refuse_if_fatal () == -1)
     return -1;
+  observe_write (offset, count);
   r = backing_pwrite (&bk, buf, count, offset);
   if (r < 0)
     return request_failed (handle, "write", -r, offset, count, true);
@@ -632,6 +763,7 @@ serve_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 
   if (refuse_if_fatal () == -1)
     return -1;
+  observe_write (offset, count);
   r = backing_trim (&bk, count, offset);
   if (r < 0)
     return request_failed (handle, "trim", -r, offset, count, true);
@@ -647,6 +779,7 @@ serve_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
 
   if (refuse_if_fatal () == -1)
     return -1;
+  observe_write (offset, count);
   r = backing_zero (&bk, count, offset, flags & NBDKIT_FLAG_MAY_TRIM,
                     flags & NBDKIT_FLAG_FAST_ZERO);
   if (r == -EOPNOTSUPP || r == -ENOTSUP) {

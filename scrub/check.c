@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "pass.h"
+#include "report.h"
 
 /* Findings kept for the JSON document; past this many they are only
  * counted (a hostile image can make millions).
@@ -45,32 +46,6 @@ struct check_run {
   int bar_pct;
 };
 
-static const char *
-object_name (const struct scrub_finding *f, char *buf, size_t len)
-{
-  switch ((enum scrub_type) (f->code >> 8)) {
-  case SCRUB_TYPE_GDT:
-  case SCRUB_TYPE_BBITMAP:
-  case SCRUB_TYPE_IBITMAP:
-    snprintf (buf, len, "group %" PRIu32, f->group);
-    break;
-  case SCRUB_TYPE_INODE:
-  case SCRUB_TYPE_EXTENTS:
-  case SCRUB_TYPE_DIRECTORY:
-  case SCRUB_TYPE_XATTR:
-  case SCRUB_TYPE_SYMLINK:
-    snprintf (buf, len, "inode %" PRIu32, f->ino);
-    break;
-  default:
-    if (f->ino)
-      snprintf (buf, len, "inode %" PRIu32, f->ino);
-    else
-      snprintf (buf, len, "filesystem");
-    break;
-  }
-  return buf;
-}
-
 static void
 bar_clear (struct check_run *cr)
 {
@@ -87,12 +62,11 @@ on_finding (void *opaque, const struct scrub_ctx *sc,
   struct check_run *cr = opaque;
   const struct scrub_problem *p = scrub_problem (f->code);
   const char *name = p ? p->name : "UNKNOWN";
-  const char *sev = scrub_severity_name (p ? p->severity : SEV_CORRUPT);
   char msg[512], obj[64];
 
   (void) sc;
   scrub_format (f, msg, sizeof msg);
-  object_name (f, obj, sizeof obj);
+  scrub_object_name (f, obj, sizeof obj);
   if (!cr->o->json) {
     bar_clear (cr);
     printf ("0x%04x %s %s: %s%s\n", (unsigned) f->code, name, obj, msg,
@@ -104,18 +78,7 @@ on_finding (void *opaque, const struct scrub_ctx *sc,
     cr->dropped++;
     return;
   }
-  char code[8];
-  snprintf (code, sizeof code, "0x%04x", (unsigned) f->code);
-  json_array_append_new (cr->problems, json_pack (
-    "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
-    "code", code, "name", name,
-    "type", scrub_type_names[(f->code >> 8) % SCRUB_TYPE_NR]
-            ? scrub_type_names[(f->code >> 8) % SCRUB_TYPE_NR] : "",
-    "severity", sev,
-    "group", (json_int_t) f->group, "ino", (json_int_t) f->ino,
-    "block", (json_int_t) f->block,
-    "expected", (json_int_t) f->expected, "found", (json_int_t) f->found,
-    "object", obj, "message", msg));
+  json_array_append_new (cr->problems, scrub_finding_json (f));
   cr->kept++;
 }
 
@@ -169,27 +132,6 @@ parse (int argc, char **argv, struct check_opts *o)
   }
   o->image = argv[optind];
   return 0;
-}
-
-static json_t *
-stats_json (const struct scrub_pass *p)
-{
-  json_t *o = json_object ();
-  int t;
-
-  for (t = 0; t < SCRUB_TYPE_NR; t++) {
-    const struct scrub_type_stats *st = &p->stats[t];
-
-    if (st->runs == 0)
-      continue;
-    json_object_set_new (o, scrub_type_names[t], json_pack (
-      "{s:I, s:I, s:I, s:I, s:I, s:f}",
-      "runs", (json_int_t) st->runs, "clean", (json_int_t) st->clean,
-      "corrupt", (json_int_t) st->corrupt, "preen", (json_int_t) st->preen,
-      "warning", (json_int_t) st->warning,
-      "time_s", (double) st->time_ns / 1e9));
-  }
-  return o;
 }
 
 /* Health (SPEC 6.4): the groups and inodes a CORRUPT or XCORRUPT
@@ -314,7 +256,7 @@ cli_check (int argc, char **argv)
       "directories", (json_int_t) pass.ndirs,
       "journal_replayed", fs.replayed,
       "elapsed_s", elapsed_since (&t0),
-      "stats", stats_json (&pass), "health", health_json (&pass));
+      "stats", scrub_stats_json (pass.stats), "health", health_json (&pass));
 
     json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     putchar ('\n');

@@ -63,6 +63,13 @@ progress (struct scrub_pass *p, enum scrub_phase ph, uint64_t done,
     p->progress (p->progress_opaque, ph, done, total);
 }
 
+/* Between two objects: the owner may pause the pass, or stop it. */
+static int
+step (struct scrub_pass *p)
+{
+  return p->step ? p->step (p->step_opaque) : 0;
+}
+
 int
 scrub_pass_init (struct scrub_pass *p, struct fsf_fs *fs,
                  scrub_report_fn report, void *opaque,
@@ -492,7 +499,11 @@ static int
 maybe_request (struct scrub_pass *p, enum scrub_type type, uint32_t group,
                uint32_t ino, const uint8_t *raw)
 {
-  int r = scrub_pass_request (p, type, group, ino, raw);
+  int r = step (p);
+
+  if (r < 0)
+    return r;
+  r = scrub_pass_request (p, type, group, ino, raw);
 
   return r == -ENOENT ? 0 : r;
 }
@@ -860,7 +871,9 @@ phase_space (struct scrub_pass *p, const struct fsf_gd *gds)
     goto out;
   r = uninit_marks (p, gds, marks);
   for (g = 0; g < sb->groups_count && r >= 0; g++) {
-    r = space_blocks (p, gds, g, marks, bm);
+    r = step (p);
+    if (r >= 0)
+      r = space_blocks (p, gds, g, marks, bm);
     if (r >= 0)
       r = space_inodes (p, &gds[g], g, bm);
     progress (p, SCRUB_PHASE_SPACE, g + 1, sb->groups_count);

@@ -82,6 +82,13 @@ struct scrub_dirinfo {
 typedef void (*scrub_progress_fn) (void *opaque, enum scrub_phase phase,
                                    uint64_t done, uint64_t total);
 
+/* Called between two objects of a pass: returns 0 to go on (having
+ * slept, if the owner wants to give way to clients), or a negative
+ * errno to stop the pass, which scrub_pass_run then returns
+ * (-ECANCELED: asked to stop; -ETIMEDOUT: a drain's budget ran out).
+ */
+typedef int (*scrub_step_fn) (void *opaque);
+
 struct scrub_pass {
   struct fsf_fs *fs;
 
@@ -114,6 +121,10 @@ struct scrub_pass {
   void *opaque;
   scrub_progress_fn progress;      /* may be NULL */
   void *progress_opaque;
+
+  /* Called between two objects (scrub_pass_set_step); NULL: none. */
+  scrub_step_fn step;
+  void *step_opaque;
 };
 
 /* Set up a pass over fs (already open); report is told of every
@@ -124,6 +135,14 @@ extern int scrub_pass_init (struct scrub_pass *p, struct fsf_fs *fs,
                             scrub_progress_fn progress,
                             void *progress_opaque);
 extern void scrub_pass_free (struct scrub_pass *p);
+
+/* Install the step hook (after scrub_pass_init). */
+static inline void
+scrub_pass_set_step (struct scrub_pass *p, scrub_step_fn fn, void *opaque)
+{
+  p->step = fn;
+  p->step_opaque = opaque;
+}
 
 /* Run every phase.  Returns 0 or a negative errno (operational: the
  * verdict is in p->problems).
