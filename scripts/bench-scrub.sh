@@ -298,7 +298,7 @@ assert_clean ()
     e2fsck -fn "$1" >"$work/e2fsck-$2.log" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
         cat "$work/e2fsck-$2.log" >&2
-        die "$1: e2fsck -fn exited $rc $2: the image is not clean"
+        die "$1: e2fsck -fn exited $rc ($2): the image is not clean"
     fi
 }
 
@@ -318,7 +318,7 @@ build_image ()
     umount "$mnt"
     mounted=0
     echo "route=written by the kernel: mke2fs, loop mount, dd of /big, a Python tree writer, umount" >>"$img.stats.tmp"
-    assert_clean "$tmp" "after building"
+    assert_clean "$tmp" built
     mv "$img.stats.tmp" "$img.stats"
     mv "$tmp" "$img"
 }
@@ -326,7 +326,7 @@ build_image ()
 img=$store/scrub-r$recipe-big$big_mb.img
 if [ -f "$img" ] && [ -f "$img.stats" ]; then
     say "cached image $img"
-    assert_clean "$img" "before the runs"
+    assert_clean "$img" before
 else
     t0=$(date +%s)
     say "building $img"
@@ -615,6 +615,7 @@ def fio(name):
                 rp999=j["read"]["clat_ns"]["percentile"]["99.900000"] / 1000,
                 wp999=j["write"]["clat_ns"]["percentile"]["99.900000"] / 1000,
                 cpu_req=meta["cpu"] * 1e6 / os.sysconf("SC_CLK_TCK") / reqs if reqs else None,
+                cpu_pct=100 * meta["cpu"] / os.sysconf("SC_CLK_TCK") / (meta["t1"] - meta["t0"] - int(E["BENCH_RAMP_S"])),
                 t0=meta["t0"], t1=meta["t1"])
 
 def status(name, t0=None, t1=None):
@@ -745,6 +746,7 @@ mrow("clat p99, read + write (us)", "p99", 0, "info")
 mrow("clat p99.9, read (us)", "rp999", 0, "info")
 mrow("clat p99.9, write (us)", "wp999", 0, "info")
 mrow("server CPU per request (us)", "cpu_req", 1, "info")
+mrow("server CPU, % of one CPU", "cpu_pct", 0, "info")
 L.append("| drain hold p99 (us), worst round | | %s | | <= %d (scrub-budget): %s |" % (
     g(max(p99_holds) if hold_known else None), budget, verdict(hold_ok, hold_known)))
 L.append("| drain hold max (us), worst round | | %s | | info |" % g(max((h for h in max_holds if h is not None), default=None)))
