@@ -82,6 +82,10 @@
 #   BENCH_BUDGET    scrub-budget= for the "on" server, and the target for
 #                   the drain hold p99 (default: not passed; the plugin's
 #                   2ms)
+#   BENCH_SCRUB_SCHED  idle: an experiment, not the product: put the
+#                   server's background threads (the scrub thread) in
+#                   SCHED_IDLE with chrt before fio starts, so they run
+#                   only when no serving thread wants the CPU
 #   BENCH_PIN       1: nbdkit on CPU 1, fio on CPU 0 (default with 2 CPUs
 #                   and taskset); 0: no pinning
 #   BENCH_PLUGIN    the plugin .so (default the one built here)
@@ -108,6 +112,7 @@ big_mb=${BENCH_BIG_MB:-512}
 off_params=${BENCH_OFF:-scrub=off}
 on_params=${BENCH_ON:-scrub-interval=0s}
 budget=${BENCH_BUDGET:-}
+scrub_sched=${BENCH_SCRUB_SCHED:-}
 plugin=${BENCH_PLUGIN:-$top/plugin/nbdkit-scrub-plugin.so}
 nbdscrub=${BENCH_NBDSCRUB:-$top/scrub/nbdscrub}
 out=${BENCH_OUT:-$top/build/bench-scrub.md}
@@ -144,6 +149,10 @@ case $b in
 *)   die "BENCH_BUDGET must be a whole number of us, ms or s, like 2ms" ;;
 esac
 whole BENCH_BUDGET "$budget_us"
+case $scrub_sched in
+''|idle) ;;
+*) die "BENCH_SCRUB_SCHED must be empty or idle, not '$scrub_sched'" ;;
+esac
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the image is written by the kernel through a loop mount"
 for cmd in nbdkit fio mke2fs e2fsck debugfs dumpe2fs mount "$python"; do
@@ -481,15 +490,35 @@ stop_poller ()
 # server_cpu: nbdkit's user + system CPU time so far, in clock ticks.
 server_cpu () { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 
+# bg_cpu TID...: the same for some of its threads (those still there).
+bg_cpu ()
+{
+    local t s=0 f
+
+    for t in "$@"; do
+        f=/proc/$server_pid/task/$t/stat
+        [ -r "$f" ] && s=$(( s + $(awk '{ print $14 + $15 }' "$f" 2>/dev/null || echo 0) ))
+    done
+    echo "$s"
+}
+
 now () { date +%s.%N; }
 
 # run_fio NAME: the job against $sock, JSON into $work/NAME.json, the
 # start and end times and nbdkit's CPU ticks over the measured window
-# into $work/NAME.meta.
+# into $work/NAME.meta: all of it, and its background threads'.  Those
+# are the threads there before the first client connects, other than
+# the main one: nbdkit starts its serving threads per connection, so
+# with scrub=on this is the scrub thread.
 run_fio ()
 {
-    local name=$1 t0 t1 cpu0 cpu1 fio_pid
+    local name=$1 t0 t1 cpu0 cpu1 bg0 bg1 fio_pid t
+    local -a bg
 
+    mapfile -t bg < <(ls "/proc/$server_pid/task" | grep -vx "$server_pid")
+    if [ "$scrub_sched" = idle ]; then
+        for t in "${bg[@]}"; do chrt --idle -p 0 "$t" >/dev/null; done
+    fi
     t0=$(now)
     # fio prints "connected to NBD server" on stdout: keep the JSON apart.
     "${pin_fio[@]}" fio --name=randrw --ioengine=nbd \
@@ -504,13 +533,15 @@ run_fio ()
     fio_pid=$!
     sleep "$ramp"
     cpu0=$(server_cpu)
+    bg0=$(bg_cpu "${bg[@]}")
     if ! wait "$fio_pid"; then
         cat "$work/$name.fio.log" >&2
         die "$name: fio failed"
     fi
     t1=$(now)
     cpu1=$(server_cpu)
-    echo "t0=$t0 t1=$t1 cpu=$((cpu1 - cpu0))" >"$work/$name.meta"
+    bg1=$(bg_cpu "${bg[@]}")
+    echo "t0=$t0 t1=$t1 cpu=$((cpu1 - cpu0)) bgcpu=$((bg1 - bg0)) bgthreads=${#bg[@]}" >"$work/$name.meta"
     "$python" - "$work/$name.json" <<'EOF' || die "$name: fio reported an error"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -523,7 +554,7 @@ EOF
 approx=$(( rounds * 2 * (runtime + ramp + 2) + idle + 30 ))
 say "$rounds round(s) of ${runtime} s (+${ramp} s ramp) per server, about ${approx} s after the image; $pinning"
 say "off: $off_params"
-say "on:  $on_params"
+say "on:  $on_params${scrub_sched:+ (background threads in SCHED_IDLE)}"
 
 # nbdscrub check: the verdict (unmeasured, warms the cache), then timed.
 check_rc=0
@@ -576,6 +607,7 @@ export BENCH_WORK=$work BENCH_IMG=$img BENCH_ROUNDS_N=$rounds BENCH_RUNTIME_S=$r
        BENCH_BUDGET_US=$budget_us BENCH_CHECK_RC=$check_rc \
        BENCH_BIG_RUNS="$big_runs" BENCH_FIO_ZONES="$fio_zones" \
        BENCH_FIO_OFFSET=$fio_offset BENCH_FIO_SIZE=$fio_size BENCH_BIG_MB_N=$big_mb \
+       BENCH_SCHED_NOTE="${scrub_sched:+; background threads put in SCHED_IDLE with chrt (BENCH_SCRUB_SCHED=idle, an experiment)}" \
        BENCH_LOAD="$load_start -> $(cut -d' ' -f1-3 /proc/loadavg)"
 export BENCH_REV="$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$top" diff --quiet HEAD -- plugin scrub fsformat 2>/dev/null || echo '+changes')"
 export BENCH_VERSIONS="$(nbdkit --version | head -n 1), $(fio --version), $(e2fsck -V 2>&1 | head -n 1)"
@@ -609,13 +641,16 @@ def fio(name):
     m = j["mixed"]
     meta = kv(os.path.join(W, name + ".meta"))
     reqs = j["read"]["total_ios"] + j["write"]["total_ios"]
+    window = meta["t1"] - meta["t0"] - int(E["BENCH_RAMP_S"])
     return dict(iops=m["iops"],
                 p999=m["clat_ns"]["percentile"]["99.900000"] / 1000,
                 p99=m["clat_ns"]["percentile"]["99.000000"] / 1000,
                 rp999=j["read"]["clat_ns"]["percentile"]["99.900000"] / 1000,
                 wp999=j["write"]["clat_ns"]["percentile"]["99.900000"] / 1000,
                 cpu_req=meta["cpu"] * 1e6 / os.sysconf("SC_CLK_TCK") / reqs if reqs else None,
-                cpu_pct=100 * meta["cpu"] / os.sysconf("SC_CLK_TCK") / (meta["t1"] - meta["t0"] - int(E["BENCH_RAMP_S"])),
+                cpu_pct=100 * meta["cpu"] / os.sysconf("SC_CLK_TCK") / window,
+                bg_pct=100 * meta["bgcpu"] / os.sysconf("SC_CLK_TCK") / window,
+                serve_req=(meta["cpu"] - meta["bgcpu"]) * 1e6 / os.sysconf("SC_CLK_TCK") / reqs if reqs else None,
                 t0=meta["t0"], t1=meta["t1"])
 
 def status(name, t0=None, t1=None):
@@ -721,8 +756,8 @@ L.append("- fio: `--ioengine=nbd --rw=randrw --rwmixread=70 --bs=4k --iodepth=16
          "--ramp_time=%s --runtime=%s --offset=%s --size=%s --random_distribution=%s`, one Unix socket; %s" % (
          E["BENCH_RAMP_S"], E["BENCH_RUNTIME_S"], E["BENCH_FIO_OFFSET"], E["BENCH_FIO_SIZE"], E["BENCH_FIO_ZONES"],
          E["BENCH_PINNING"]))
-L.append("- off: `%s`; on: `%s`; %d rounds, alternating which goes first; a fresh state-dir per server" % (
-         E["BENCH_OFF_PARAMS"], E["BENCH_ON_PARAMS"], rounds))
+L.append("- off: `%s`; on: `%s`%s; %d rounds, alternating which goes first; a fresh state-dir per server" % (
+         E["BENCH_OFF_PARAMS"], E["BENCH_ON_PARAMS"], E["BENCH_SCHED_NOTE"], rounds))
 L.append("- reproduce: `scripts/bench-scrub.sh` (as root; `BENCH_CACHE=DIR` keeps the image, `KEEP=1` the work directory)")
 L.append("")
 L.append("| round | first | IOPS off | IOPS on | on/off | p99.9 off (us) | p99.9 on (us) | on/off | passes | under load | pass median (s) | drains | hold p99 (us) | hold max (us) | wait max (us) | results |")
@@ -747,6 +782,8 @@ mrow("clat p99.9, read (us)", "rp999", 0, "info")
 mrow("clat p99.9, write (us)", "wp999", 0, "info")
 mrow("server CPU per request (us)", "cpu_req", 1, "info")
 mrow("server CPU, % of one CPU", "cpu_pct", 0, "info")
+mrow("of which the scrub thread, % of one CPU", "bg_pct", 0, "info")
+mrow("server CPU per request without the scrub thread (us)", "serve_req", 1, "info")
 L.append("| drain hold p99 (us), worst round | | %s | | <= %d (scrub-budget): %s |" % (
     g(max(p99_holds) if hold_known else None), budget, verdict(hold_ok, hold_known)))
 L.append("| drain hold max (us), worst round | | %s | | info |" % g(max((h for h in max_holds if h is not None), default=None)))
