@@ -388,9 +388,8 @@ print("fio_offset=%d" % (runs[0][0] * BS))
 print("fio_size=%d" % ((pos - runs[0][0]) * BS))
 print("fio_zones=zoned_abs:%s" % ":".join(zones))
 print("big_runs='%s'" % " ".join("%d+%d" % (p, n) for p, n in runs))
-print("big_largest_mb=%d" % (max(n for _, n in runs) * BS // 1048576))
 EOF
-# shellcheck disable=SC1091
+# shellcheck source=/dev/null
 . "$work/region.sh"
 say "/big: physical runs (block+count) $big_runs; fio offset $fio_offset size $fio_size"
 
@@ -515,7 +514,11 @@ run_fio ()
     local name=$1 t0 t1 cpu0 cpu1 bg0 bg1 fio_pid t
     local -a bg
 
-    mapfile -t bg < <(ls "/proc/$server_pid/task" | grep -vx "$server_pid")
+    bg=()
+    for t in /proc/"$server_pid"/task/*; do
+        t=${t##*/}
+        [ "$t" = "$server_pid" ] || bg+=("$t")
+    done
     if [ "$scrub_sched" = idle ]; then
         for t in "${bg[@]}"; do chrt --idle -p 0 "$t" >/dev/null; done
     fi
