@@ -302,6 +302,16 @@ snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
     count = s->size - offset;
   last = (offset + count - 1) / SNAP_CHUNK;
   pthread_mutex_lock (&s->lock);
+  /* A range larger than all the room left (a discard of the whole
+   * device, as mkfs does) breaks the snapshot at once rather than
+   * after filling the spill file.
+   */
+  if (s->active && !s->broken
+      && last - offset / SNAP_CHUNK + 1
+         > s->mem_limit + s->spill_limit - s->next_slot) {
+    s->broken = ENOSPC;
+    s->st.broken++;
+  }
   /* Bounded: save_chunk fails once the capacity is used up, and that
    * ends the loop.
    */

@@ -6,6 +6,7 @@
 # Without IMAGE a demo ext4 image is made (demo/demo.img, once).  Without
 # PORT the export is on a Unix socket, ./nbdscrub.sock; with PORT it is on
 # TCP 127.0.0.1:PORT.  nbdkit runs in the foreground: Ctrl-C stops it.
+# Scrubbing is on, every SCRUB_INTERVAL (default 10m).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,8 +43,13 @@ nbdscrub: serving $image
   qemu-img convert -O qcow2 '$uri' copy.qcow2
   $fuse   then: mount -o loop /mnt/nbd/nbd /mnt/fs
   $nbd_client   (where the nbd module exists)
+The filesystem is scrubbed in the background (a pass a second after the
+start, then every ${SCRUB_INTERVAL:-10m}); what it finds is in
+  $image.nbdscrub/status.json
+and problems are logged here.
 Stop with Ctrl-C.
 EOT
 
 # shellcheck disable=SC2086
-exec nbdkit -f $listen "$plugin" "$image" scrub=on
+exec nbdkit -f $listen "$plugin" "$image" scrub=on \
+    scrub-interval="${SCRUB_INTERVAL:-10m}"
