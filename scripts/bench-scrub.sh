@@ -514,6 +514,16 @@ run_fio ()
     local name=$1 t0 t1 cpu0 cpu1 bg0 bg1 fio_pid t
     local -a bg
 
+    # nbdkit writes the pidfile before the plugin's .after_fork starts
+    # the scrub thread: wait for status.json (written there, just before
+    # the thread starts) and, unless it says "off", for a second thread.
+    for t in $(seq 1 100); do
+        if [ -s "$work/state-$name/status.json" ]; then
+            grep -q '"state": *"off"' "$work/state-$name/status.json" && break
+            [ "$(ls "/proc/$server_pid/task" | wc -l)" -ge 2 ] && break
+        fi
+        sleep 0.02
+    done
     bg=()
     for t in /proc/"$server_pid"/task/*; do
         t=${t##*/}
