@@ -103,13 +103,23 @@ $(B)/tests/test-scrub-%: $(B)/san/tests/unit/test-scrub-%.o \
 	@mkdir -p $(@D)
 	$(CC) $(SANITIZE) -pthread -o $@ $^ -lcunit -ljansson
 
-# The gate's tests again under ThreadSanitizer (the tsan runtime cannot
-# share a binary with ASan).
-TSAN_BIN := $(B)/tsan/test-plugin-gate
-$(TSAN_BIN): tests/unit/test-plugin-gate.c plugin/gate.c plugin/gate.h
+# The tests of the modules client threads share, again under
+# ThreadSanitizer (the tsan runtime cannot share a binary with ASan):
+# each links its own module and the gate its stress test drives.
+TSAN_BIN := $(B)/tsan/test-plugin-gate $(B)/tsan/test-plugin-snapshot \
+            $(B)/tsan/test-plugin-scheduler
+# The scheduler runs the whole engine: built from every source it needs.
+$(B)/tsan/test-plugin-scheduler: tests/unit/test-plugin-scheduler.c \
+    plugin/scheduler.c plugin/snapshot.c plugin/gate.c plugin/statedir.c \
+    $(SCRUB_LIB) $(FSF_SRC) $(wildcard plugin/*.h scrub/*.h fsformat/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iplugin $(BASECFLAGS) -O1 -g -fsanitize=thread \
-	  -o $@ tests/unit/test-plugin-gate.c plugin/gate.c -pthread -lcunit
+	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat -Iscrub $(BASECFLAGS) -O1 -g \
+	  -fsanitize=thread -o $@ $(filter %.c,$^) -pthread -lcunit -ljansson
+$(B)/tsan/test-plugin-%: tests/unit/test-plugin-%.c plugin/%.c plugin/%.h \
+                         plugin/gate.c plugin/gate.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat $(BASECFLAGS) -O1 -g \
+	  -fsanitize=thread -o $@ $(filter %.c,$^) -pthread -lcunit
 
 # The command under ASan and UBSan, for the corruption corpus.
 SAN_CLI := $(B)/san/nbdscrub

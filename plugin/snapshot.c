@@ -134,6 +134,7 @@ snap_end (struct snapshot *s)
   pthread_mutex_lock (&s->lock);
   __atomic_store_n (&s->active, false, __ATOMIC_RELEASE);
   release (s);
+  s->broken = 0;
   pthread_mutex_unlock (&s->lock);
 }
 
@@ -306,11 +307,16 @@ snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
    * device, as mkfs does) breaks the snapshot at once rather than
    * after filling the spill file.
    */
-  if (s->active && !s->broken
-      && last - offset / SNAP_CHUNK + 1
-         > s->mem_limit + s->spill_limit - s->next_slot) {
-    s->broken = ENOSPC;
-    s->st.broken++;
+  if (s->active && !s->broken) {
+    uint64_t room = s->mem_limit + s->spill_limit - s->next_slot, need = 0;
+
+    /* Counting stops past the room: bounded however large the range. */
+    for (c = offset / SNAP_CHUNK; c <= last && need <= room; c++)
+      need += lookup (s, c) == NULL;
+    if (need > room) {
+      s->broken = ENOSPC;
+      s->st.broken++;
+    }
   }
   /* Bounded: save_chunk fails once the capacity is used up, and that
    * ends the loop.

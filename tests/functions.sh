@@ -110,6 +110,29 @@ start_nbdkit ()
     cleanup_fn kill_nbdkit "$_pidfile"
 }
 
+# start_nbdkit_fg LOGFILE PIDFILE ARGS...: like start_nbdkit, but nbdkit
+# stays in the foreground (-f) as a background job of the test, so that
+# what the plugin logs with nbdkit_error reaches LOGFILE (its stderr)
+# without -v and its debug flood.
+start_nbdkit_fg ()
+{
+    _log=$1 _pidfile=$2
+    shift 2
+    nbdkit -f -P "$_pidfile" "$@" 2>"$_log" &
+    _bg=$!
+    _i=0
+    while [ ! -s "$_pidfile" ]; do
+        kill -0 "$_bg" 2>/dev/null || {
+            cat "$_log" >&2
+            fail "nbdkit exited before serving: nbdkit $*"
+        }
+        _i=$((_i + 1))
+        [ $_i -le 600 ] || fail "nbdkit did not start: nbdkit $*"
+        sleep 0.1
+    done
+    cleanup_fn kill_nbdkit "$_pidfile"
+}
+
 # kill_nbdkit PIDFILE: SIGTERM, then wait up to 60 s for it to go.
 kill_nbdkit ()
 {
@@ -127,6 +150,14 @@ kill_nbdkit ()
         sleep 0.1
     done
     rm -f "$1"
+}
+
+# is_mounted DIR: DIR is a mount point.  Unlike mountpoint(1) it does not
+# stat DIR, so it still says yes for a FUSE mount whose server is gone
+# (where stat fails with ENOTCONN), the case a cleanup must not miss.
+is_mounted ()
+{
+    awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
 }
 
 # wait_gone PID SECONDS: wait for a process to exit; fails after SECONDS.

@@ -16,7 +16,9 @@ mkdir -p "$log"
 passed=0 failed=0 skipped=0 failures=
 
 for bin in "$@"; do
+    # build/tsan/test-x and build/tests/test-x: two logs, two names.
     name=$(basename "$bin")
+    case $bin in */tsan/*) name="$name.tsan" ;; esac
     echo "=== $name"
     "$bin" >"$log/$name.log" 2>&1
     rc=$?
