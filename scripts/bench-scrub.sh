@@ -37,8 +37,9 @@
 #             first, even rounds on first, the same fio job against each:
 #               4k random, 70% read / 30% write, iodepth 16, one job,
 #               BENCH_RAMP s unmeasured then BENCH_RUNTIME s measured
-#             fio starts as soon as the server listens; the first pass
-#             starts about 1 s later, inside the ramp.
+#             fio starts as soon as the server listens and its scrub
+#             thread is up; the first pass starts about 1 s later,
+#             inside the ramp.
 #
 # Every server gets a fresh state-dir= in the work directory.  While fio
 # runs, a poller (pinned with fio) reads STATE-DIR/status.json every
@@ -46,7 +47,11 @@
 # result, mode and copy-before-write chunks, and the drain statistics.
 # A pass counts as "under load" if it started after fio did and ended
 # before fio did (to within the poll interval).  The scrub=off server
-# gets the same poller so both sides pay for it.
+# gets the same poller so both sides pay for it.  nbdkit's CPU time over
+# the measured window is read from /proc twice: all of it, and its
+# background threads' (the scrub thread), so the report can say how much
+# of the server's CPU the scrub took and what a request costs the
+# serving threads.
 #
 # The report: per round, IOPS (read + write) and completion latency p99.9
 # (fio's "mixed" clat_ns percentile 99.9, reads and writes together) for
