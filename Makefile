@@ -179,6 +179,7 @@ bench: deps
 	scripts/bench-fsformat.sh
 	scripts/bench-serve.sh
 	scripts/bench-check.sh
+	scripts/bench-scrub.sh
 
 $(B)/bench/bench-fsformat: tests/bench/bench-fsformat.c $(FSF_SRC)
 	@mkdir -p $(@D)
