@@ -7,6 +7,7 @@
  * one coming out.
  */
 
+#include <errno.h>
 #include <time.h>
 
 #include "gate.h"
@@ -23,9 +24,15 @@ now_ns (void)
 void
 gate_init (struct io_gate *g)
 {
+  pthread_condattr_t attr;
+
   pthread_mutex_init (&g->lock, NULL);
-  pthread_cond_init (&g->idle, NULL);
-  pthread_cond_init (&g->open, NULL);
+  /* Timed waits count on the clock the statistics use. */
+  pthread_condattr_init (&attr);
+  pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+  pthread_cond_init (&g->idle, &attr);
+  pthread_cond_init (&g->open, &attr);
+  pthread_condattr_destroy (&attr);
   g->inflight = 0;
   g->drains_pending = 0;
   g->held = false;
@@ -70,19 +77,51 @@ gate_leave (struct io_gate *g)
 void
 gate_drain_begin (struct io_gate *g, uint64_t budget_ns)
 {
+  gate_drain_try (g, budget_ns, 0);
+}
+
+/* The deadline of a timed wait, on the monotonic clock of the condvars. */
+static void
+deadline (struct timespec *ts, uint64_t at_ns)
+{
+  ts->tv_sec = (time_t) (at_ns / 1000000000);
+  ts->tv_nsec = (long) (at_ns % 1000000000);
+}
+
+int
+gate_drain_try (struct io_gate *g, uint64_t budget_ns, uint64_t wait_ns)
+{
+  struct timespec until;
   uint64_t t0;
 
   pthread_mutex_lock (&g->lock);
   g->drains_pending++;          /* from here no request gets in */
   t0 = now_ns ();
-  while (g->held || g->inflight > 0)
-    pthread_cond_wait (g->held ? &g->open : &g->idle, &g->lock);
+  deadline (&until, t0 + wait_ns);
+  while (g->held || g->inflight > 0) {
+    pthread_cond_t *c = g->held ? &g->open : &g->idle;
+
+    if (wait_ns == 0)
+      pthread_cond_wait (c, &g->lock);
+    else if (pthread_cond_timedwait (c, &g->lock, &until) == ETIMEDOUT
+             && (g->held || g->inflight > 0)) {
+      /* Requests in flight outlast what clients may be held off:
+       * let the waiting requests in, and try again later.
+       */
+      g->drains_pending--;
+      g->st.given_up++;
+      pthread_cond_broadcast (&g->open);
+      pthread_mutex_unlock (&g->lock);
+      return -ETIMEDOUT;
+    }
+  }
   g->held = true;
   g->hold_start_ns = now_ns ();
   if ((g->hold_start_ns - t0) / 1000 > g->st.wait_max_us)
     g->st.wait_max_us = (g->hold_start_ns - t0) / 1000;
   g->hold_deadline_ns = budget_ns ? g->hold_start_ns + budget_ns : 0;
   pthread_mutex_unlock (&g->lock);
+  return 0;
 }
 
 bool

@@ -31,6 +31,7 @@ struct gate_stats {
   uint64_t hold_max_us;
   uint64_t hold_total_us;
   uint64_t wait_max_us;              /* longest wait for in-flight requests */
+  uint64_t given_up;                 /* drains that gave up waiting */
   uint64_t hold_hist[GATE_HOLD_BUCKETS];
 };
 
@@ -63,6 +64,12 @@ extern uint64_t gate_requests (struct io_gate *g);
  * returns once no request is inside.  Drains are serialised.
  */
 extern void gate_drain_begin (struct io_gate *g, uint64_t budget_ns);
+/* As gate_drain_begin, but give up when the requests in flight have not
+ * all finished within wait_ns (0: wait for ever): the requests held back
+ * meanwhile are let in, and -ETIMEDOUT returned.  Returns 0 holding.
+ */
+extern int gate_drain_try (struct io_gate *g, uint64_t budget_ns,
+                           uint64_t wait_ns);
 /* Has the hold run past its budget?  Only the holder asks. */
 extern bool gate_drain_expired (struct io_gate *g);
 /* Release; the hold is counted. */

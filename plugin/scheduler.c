@@ -25,6 +25,12 @@
 #define HEALTH_MAX_GROUPS (1U << 26)
 /* health.json is rewritten at most this often while nothing changes. */
 #define HEALTH_SAVE_NS (10 * 1000000000ULL)
+/* While clients are busy, a pass sleeps this many times as long as it
+ * worked: it takes at most a tenth of a CPU from them.
+ */
+#define SCRUB_YIELD 9
+/* The longest pause between two tries at a drain. */
+#define DRAIN_RETRY_MAX_NS (100 * 1000000ULL)
 /* Passes that take a snapshot after a drain overran its budget. */
 #define DRAIN_BACKOFF_MIN 16
 #define DRAIN_BACKOFF_MAX 4096
@@ -303,7 +309,7 @@ sched_init (struct scheduler *s, const struct sched_config *cfg,
   s->state = "starting";
   s->last_result = "";
   s->problems = json_array ();
-  s->fs = json_pack ("{s:s}", "type", "none");
+  s->fs = json_null ();          /* not probed yet */
   s->logged = calloc (SCHED_MAX_LOGGED * 2, sizeof *s->logged);
   if (s->problems == NULL || s->fs == NULL || s->logged == NULL
       || health_resize (s, 0) < 0) {
@@ -452,7 +458,8 @@ on_step (void *opaque)
   if (t - run->slice_start < s->cfg.budget_ns)
     return 0;
   req = gate_requests (s->gate);
-  if (req != run->requests && !nap (s, t - run->slice_start))
+  if (req != run->requests
+      && !nap (s, (t - run->slice_start) * SCRUB_YIELD))
     return -ECANCELED;
   run->requests = gate_requests (s->gate);
   run->slice_start = now_ns ();
@@ -718,7 +725,7 @@ status_locked (struct scheduler *s)
     iso_time ((time_t) last, when, sizeof when);
   return json_pack (
     "{s:s, s:s, s:s, s:I, s:O, s:I, s:O?, s:I, s:O, "
-    "s:{s:I, s:I, s:I, s:I}, s:o?, "
+    "s:{s:I, s:I, s:I, s:I, s:I}, s:o?, "
     "s:{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s?}, s:{s:I, s:o}}",
     "version", NBDSCRUB_VERSION, "image", s->cfg.image, "state", s->state,
     "passes", (json_int_t) s->passes, "fs", s->fs,
@@ -731,6 +738,7 @@ status_locked (struct scheduler *s)
     "max_hold_us", (json_int_t) gs.hold_max_us,
     "p99_hold_us", (json_int_t) gate_hold_percentile_us (&gs, 0.99),
     "max_wait_us", (json_int_t) gs.wait_max_us,
+    "given_up", (json_int_t) gs.given_up,
     "io", io,
     "health", "groups", (json_int_t) s->ngroups,
     "unchecked", (json_int_t) counts[SCHED_UNCHECKED],
@@ -843,6 +851,27 @@ publish (struct scheduler *s, struct run *run, time_t started,
   save_status (s, run->passed);
 }
 
+/* Take the gate, waiting for the requests in flight no longer than the
+ * budget: clients queue behind a pending drain, so a long wait would
+ * hold them off as surely as a long hold.  Gives up and tries again
+ * after a pause, longer each time.  Returns 0 holding, or -ECANCELED.
+ */
+static int
+drain (struct scheduler *s)
+{
+  uint64_t budget = s->cfg.budget_ns, pause;
+  unsigned i;
+
+  for (i = 0; gate_drain_try (s->gate, budget, budget) < 0; i++) {
+    pause = budget << (i < 6 ? i : 6);
+    if (pause > DRAIN_RETRY_MAX_NS)
+      pause = DRAIN_RETRY_MAX_NS;
+    if (!nap (s, pause))
+      return -ECANCELED;
+  }
+  return 0;
+}
+
 bool
 sched_run_pass (struct scheduler *s)
 {
@@ -874,8 +903,15 @@ sched_run_pass (struct scheduler *s)
   pthread_mutex_unlock (&s->lock);
   clients = s->hooks.clients ? s->hooks.clients (s->hooks.opaque) : 0;
 
+  if (drain (s) < 0) {
+    pthread_mutex_lock (&s->lock);
+    s->state = "idle";
+    pthread_mutex_unlock (&s->lock);
+    json_decref (run->problems);
+    free (run);
+    return false;
+  }
   t0 = now_ns ();
-  gate_drain_begin (s->gate, budget);
   writes_at_pin = __atomic_load_n (&s->writes, __ATOMIC_ACQUIRE);
   if (run->drain) {
     run->mode = "drain";

@@ -7,6 +7,8 @@
  * ASan+UBSan and under ThreadSanitizer.
  */
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,7 +235,55 @@ test_gate__percentile_of_holds (void)
   CU_ASSERT_EQUAL (gate_hold_percentile_us (&st, 0.99), 0);
 }
 
+/* --- a drain that waits too long gives up ------------------------------ */
+
+struct queued {
+  struct io_gate *g;
+  atomic_int entered;
+};
+
+static void *
+queued_request (void *arg)
+{
+  struct queued *l = arg;
+
+  gate_enter (l->g);
+  atomic_store (&l->entered, 1);
+  gate_leave (l->g);
+  return NULL;
+}
+
+static void
+test_gate__drain_gives_up_waiting (void)
+{
+  struct io_gate g;
+  struct gate_stats st;
+  struct queued l = { &g, 0 };
+  pthread_t t;
+
+  gate_init (&g);
+  gate_enter (&g);              /* a request that does not finish soon */
+  pthread_create (&t, NULL, queued_request, &l);
+  /* The drain gives up after 20 ms instead of waiting for ever, and the
+   * request that queued behind it gets in.
+   */
+  CU_ASSERT_EQUAL (gate_drain_try (&g, 0, 20 * 1000000), -ETIMEDOUT);
+  pthread_join (t, NULL);
+  CU_ASSERT_EQUAL (atomic_load (&l.entered), 1);
+  gate_stats (&g, &st);
+  CU_ASSERT_EQUAL (st.given_up, 1);
+  CU_ASSERT_EQUAL (st.drains, 0);
+  gate_leave (&g);
+  /* With nothing in flight it takes the gate at once. */
+  CU_ASSERT_EQUAL (gate_drain_try (&g, 0, 20 * 1000000), 0);
+  gate_drain_end (&g);
+  gate_stats (&g, &st);
+  CU_ASSERT_EQUAL (st.drains, 1);
+  gate_destroy (&g);
+}
+
 static const struct unit_test tests[] = {
+  UNIT_TEST (test_gate__drain_gives_up_waiting),
   UNIT_TEST (test_gate__a_drain_waits_for_requests_and_holds_back_new_ones),
   UNIT_TEST (test_gate__requests_against_repeated_drains),
   UNIT_TEST (test_gate__budget_expires),
