@@ -75,10 +75,18 @@ snap_init (struct snapshot *s, int fd, uint64_t size, size_t mem_bytes,
     if (s->mem == NULL)
       return -ENOMEM;
   }
+  s->regions = (size_t) ((size / SNAP_CHUNK + SNAP_REGION_CHUNKS)
+                         / SNAP_REGION_CHUNKS);
+  s->exempt = calloc (s->regions, sizeof *s->exempt);
+  if (s->exempt == NULL) {
+    free (s->mem);
+    return -ENOMEM;
+  }
   if (spill_dir) {
     s->spill_dir = strdup (spill_dir);
     if (s->spill_dir == NULL) {
       free (s->mem);
+      free (s->exempt);
       return -ENOMEM;
     }
   }
@@ -96,6 +104,10 @@ release (struct snapshot *s)
     free (s->mem[i]);
     s->mem[i] = NULL;
   }
+  for (i = 0; i < s->regions; i++) {
+    free (s->exempt[i]);
+    s->exempt[i] = NULL;
+  }
   free (s->tab);
   s->tab = NULL;
   s->tab_len = s->tab_used = 0;
@@ -111,6 +123,7 @@ snap_destroy (struct snapshot *s)
 {
   release (s);
   free (s->mem);
+  free (s->exempt);
   free (s->spill_dir);
   pthread_mutex_destroy (&s->lock);
 }
@@ -291,6 +304,39 @@ save_chunk (struct snapshot *s, uint64_t c)
   return 0;
 }
 
+static bool
+is_exempt (const struct snapshot *s, uint64_t c)
+{
+  const uint8_t *bm = s->exempt[c / SNAP_REGION_CHUNKS];
+  uint64_t bit = c % SNAP_REGION_CHUNKS;
+
+  return bm && (bm[bit / 8] >> (bit % 8) & 1);
+}
+
+void
+snap_exempt (struct snapshot *s, uint64_t offset, uint64_t count)
+{
+  uint64_t c, end;
+
+  if (offset >= s->size)
+    return;
+  if (count > s->size - offset)
+    count = s->size - offset;
+  c = (offset + SNAP_CHUNK - 1) / SNAP_CHUNK;
+  end = (offset + count) / SNAP_CHUNK;
+  pthread_mutex_lock (&s->lock);
+  for (; s->active && c < end; c++) {
+    uint8_t **bm = &s->exempt[c / SNAP_REGION_CHUNKS];
+    uint64_t bit = c % SNAP_REGION_CHUNKS;
+
+    /* Out of memory: the chunk stays kept, which is only slower. */
+    if (*bm == NULL && (*bm = calloc (SNAP_REGION_CHUNKS / 8, 1)) == NULL)
+      break;
+    (*bm)[bit / 8] |= 1 << (bit % 8);
+  }
+  pthread_mutex_unlock (&s->lock);
+}
+
 void
 snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
 {
@@ -312,7 +358,7 @@ snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
 
     /* Counting stops past the room: bounded however large the range. */
     for (c = offset / SNAP_CHUNK; c <= last && need <= room; c++)
-      need += lookup (s, c) == NULL;
+      need += !is_exempt (s, c) && lookup (s, c) == NULL;
     if (need > room) {
       s->broken = ENOSPC;
       s->st.broken++;
@@ -324,6 +370,10 @@ snap_before_write (struct snapshot *s, uint64_t offset, uint64_t count)
   for (c = offset / SNAP_CHUNK; s->active && !s->broken && c <= last; c++) {
     int r;
 
+    if (is_exempt (s, c)) {
+      s->st.exempt++;
+      continue;
+    }
     if (lookup (s, c))
       continue;
     r = save_chunk (s, c);

@@ -45,6 +45,8 @@
  * size and alignment are patched chunk by chunk.
  */
 #define SNAP_CHUNK 4096
+/* Chunks per region of the exemption bitmaps (1 GiB). */
+#define SNAP_REGION_CHUNKS (1U << 18)
 
 struct snap_stats {
   uint64_t saved;           /* chunks saved by the current snapshot */
@@ -52,6 +54,7 @@ struct snap_stats {
   uint64_t snapshots;       /* snap_begin calls */
   uint64_t broken;          /* snapshots that could not keep old bytes */
   uint64_t saved_total;     /* chunks saved, all snapshots */
+  uint64_t exempt;          /* writes to chunks the pass no longer needs */
 };
 
 struct snap_slot;
@@ -79,6 +82,12 @@ struct snapshot {
   int spill_fd;             /* -1 until first needed */
   uint64_t next_slot;
 
+  /* Chunks the pass will not read again (snap_exempt): per region of
+   * SNAP_REGION_CHUNKS, a bitmap allocated when first needed.
+   */
+  uint8_t **exempt;
+  size_t regions;
+
   struct snap_stats st;
 };
 
@@ -103,6 +112,14 @@ extern void snap_end (struct snapshot *s);
  */
 extern void snap_before_write (struct snapshot *s, uint64_t offset,
                                uint64_t count);
+
+/* The pass will not read [offset, offset+count) of the view again (the
+ * data of a regular file, once its inode has been checked): until
+ * snap_end, writes there keep no old bytes.  Only chunks wholly inside
+ * the range are exempt.
+ */
+extern void snap_exempt (struct snapshot *s, uint64_t offset,
+                         uint64_t count);
 
 /* Read the view.  Returns 0, -EIO past the end or on a read error,
  * -ESTALE when the snapshot broke.

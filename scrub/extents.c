@@ -159,6 +159,8 @@ accept_extent (struct map_walk *w, const struct fsf_extent *ex)
     w->out->init_end = end;
   if (w->ino == FSF_RESIZE_INO)
     return 0;
+  if (w->is_reg)
+    scrub_note_file_data (w->sc, w->ino, ex->start, ex->len);
   return claim (w, ex->start, ex->len);
 }
 
@@ -404,6 +406,8 @@ on_data (void *opaque, uint32_t logical, uint64_t physical)
   w->out->init_end = w->out->end;
   if (w->ino == FSF_RESIZE_INO)
     return 0;
+  if (w->is_reg)
+    scrub_note_file_data (w->sc, w->ino, physical, 1);
   return claim (w, physical, 1);
 }
 

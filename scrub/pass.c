@@ -206,6 +206,19 @@ scrub_claim_blocks (struct scrub_ctx *sc, uint32_t ino, uint64_t blk,
   return 0;
 }
 
+void
+scrub_note_file_data (struct scrub_ctx *sc, uint32_t ino, uint64_t blk,
+                      uint64_t count)
+{
+  const struct fsf_sb *sb = &sc->fs->sb;
+  struct scrub_pass *p = sc->pass;
+
+  if (p == NULL || p->data == NULL || ino < sb->first_ino
+      || ino == sb->journal_inum || ino == sb->orphan_file_inum)
+    return;
+  p->data (p->data_opaque, blk, count);
+}
+
 /* The xattr-block table is open-addressed on the block number. */
 static size_t
 ea_slot (const struct scrub_pass *p, uint64_t blk)

@@ -89,6 +89,11 @@ typedef void (*scrub_progress_fn) (void *opaque, enum scrub_phase phase,
  */
 typedef int (*scrub_step_fn) (void *opaque);
 
+/* Told of the data blocks of each regular file as the inode phase walks
+ * its map: blocks the rest of the pass never reads (scrub_note_file_data).
+ */
+typedef void (*scrub_data_fn) (void *opaque, uint64_t blk, uint64_t count);
+
 struct scrub_pass {
   struct fsf_fs *fs;
 
@@ -125,6 +130,9 @@ struct scrub_pass {
   /* Called between two objects (scrub_pass_set_step); NULL: none. */
   scrub_step_fn step;
   void *step_opaque;
+  /* Told of file data blocks (scrub_pass_set_data); NULL: none. */
+  scrub_data_fn data;
+  void *data_opaque;
 };
 
 /* Set up a pass over fs (already open); report is told of every
@@ -142,6 +150,14 @@ scrub_pass_set_step (struct scrub_pass *p, scrub_step_fn fn, void *opaque)
 {
   p->step = fn;
   p->step_opaque = opaque;
+}
+
+/* Install the file-data hook (after scrub_pass_init). */
+static inline void
+scrub_pass_set_data (struct scrub_pass *p, scrub_data_fn fn, void *opaque)
+{
+  p->data = fn;
+  p->data_opaque = opaque;
 }
 
 /* Run every phase.  Returns 0 or a negative errno (operational: the
@@ -182,6 +198,15 @@ extern int scrub_claim_xattr_block (struct scrub_ctx *sc, uint32_t ino,
  */
 extern int scrub_note_inode (struct scrub_ctx *sc, uint32_t ino,
                              uint16_t mode, uint16_t links_count);
+
+/* Regular file ino maps count data blocks from blk.  Unless ino is one
+ * the pass reads the contents of (the journal, the orphan file, any
+ * inode below s_first_ino), the pass's data hook hears of them: the
+ * server's snapshot need not keep their old bytes, since nothing after
+ * the inode phase reads them.
+ */
+extern void scrub_note_file_data (struct scrub_ctx *sc, uint32_t ino,
+                                  uint64_t blk, uint64_t count);
 
 /* Mark inode ino's map or type corrupt: the directory phase skips it,
  * the links phase does not count what it holds.

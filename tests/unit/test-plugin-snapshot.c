@@ -486,6 +486,39 @@ test_snapshot__rewriting_saved_chunks_needs_no_room (void)
   CU_ASSERT_EQUAL (rmdir (sd), 0);
 }
 
+/* Chunks the pass will not read again keep no old bytes: a write there
+ * saves nothing (the view shows the new bytes, which the pass never
+ * reads); chunks only partly inside the exempt range are still kept;
+ * the next snapshot starts with nothing exempt.
+ */
+static void
+test_snapshot__exempt_chunks_keep_nothing (void)
+{
+  struct img m;
+  uint8_t buf[CHUNK];
+
+  img_open (&m, 8 * CHUNK, 0, 64, NULL, 0);
+  img_begin (&m);
+  snap_exempt (&m.s, 2 * CHUNK - 100, CHUNK + 200);  /* only chunk 2 whole */
+  img_write (&m, 2 * CHUNK + 5, 10, 1);
+  CU_ASSERT_EQUAL (stats (&m).saved, 0);
+  CU_ASSERT_EQUAL (stats (&m).exempt, 1);
+  CU_ASSERT_EQUAL (snap_read (&m.s, buf, CHUNK, 2 * CHUNK), 0);
+  CU_ASSERT_EQUAL (memcmp (buf, m.live + 2 * CHUNK, CHUNK), 0);
+  img_write (&m, CHUNK + 5, 10, 2);               /* chunk 1: partly in */
+  img_write (&m, 3 * CHUNK + 5, 10, 3);           /* chunk 3: partly in */
+  CU_ASSERT_EQUAL (stats (&m).saved, 2);
+  CU_ASSERT_EQUAL (snap_read (&m.s, buf, CHUNK, CHUNK), 0);
+  CU_ASSERT_EQUAL (memcmp (buf, m.view + CHUNK, CHUNK), 0);
+  img_end (&m);
+  img_begin (&m);
+  img_write (&m, 2 * CHUNK, 10, 4);
+  CU_ASSERT_EQUAL (stats (&m).saved, 1);
+  CU_ASSERT_EQUAL (view_check_all (&m), 0);
+  img_end (&m);
+  img_close (&m);
+}
+
 /* The spill directory is gone when the spill file is first needed: the
  * view breaks with the reason, the client's write still goes through.
  */
@@ -808,6 +841,7 @@ test_snapshot__concurrent_writers_with_spill (void)
 }
 
 static const struct unit_test tests[] = {
+  UNIT_TEST (test_snapshot__exempt_chunks_keep_nothing),
   UNIT_TEST (test_snapshot__without_a_snapshot_reads_the_live_image),
   UNIT_TEST (test_snapshot__view_keeps_the_bytes_of_begin),
   UNIT_TEST (test_snapshot__spills_past_memory_and_leaves_no_file),
