@@ -160,6 +160,39 @@ is_mounted ()
     awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
 }
 
+# unmount_fuse DIR PID: unmount the FUSE mount at DIR and wait for its
+# nbdfuse (PID, may be empty) to exit, killing it if it does not.  For
+# cleanups: umount -l is the last resort, so that a failed run leaks no
+# mount.
+unmount_fuse ()
+{
+    if is_mounted "$1"; then
+        timeout 30 umount "$1" 2>/dev/null || umount -l "$1"
+    fi
+    if [ -n "$2" ]; then
+        wait_gone "$2" 20 || kill "$2" 2>/dev/null
+    fi
+}
+
+# unmount_loop DIR FILE...: unmount the filesystem at DIR (again after a
+# second if busy, lazily as the last resort) and detach any loop device
+# still backed by one of the FILEs (left by a failed mount -o loop).
+unmount_loop ()
+{
+    _dir=$1
+    shift
+    if is_mounted "$_dir"; then
+        timeout 30 umount "$_dir" 2>/dev/null ||
+            { sleep 1; timeout 30 umount "$_dir"; } 2>/dev/null ||
+            umount -l "$_dir"
+    fi
+    for _file in "$@"; do
+        for _dev in $(losetup -j "$_file" -O NAME -n 2>/dev/null); do
+            losetup -d "$_dev" 2>/dev/null
+        done
+    done
+}
+
 # wait_gone PID SECONDS: wait for a process to exit; fails after SECONDS.
 wait_gone ()
 {

@@ -57,23 +57,11 @@ start_nbdkit_fg "$log" "$tmp/nbdkit.pid" -U "$sock" "$plugin" "$img" \
 fuse_pid=
 stop_fuse ()
 {
-    if is_mounted "$fmnt"; then
-        timeout 30 umount "$fmnt" 2>/dev/null || umount -l "$fmnt"
-    fi
-    if [ -n "$fuse_pid" ]; then
-        wait_gone "$fuse_pid" 20 || kill "$fuse_pid" 2>/dev/null
-    fi
+    unmount_fuse "$fmnt" "$fuse_pid"
 }
 unmount_fs ()
 {
-    if is_mounted "$mnt"; then
-        timeout 30 umount "$mnt" 2>/dev/null ||
-            { sleep 1; timeout 30 umount "$mnt"; } 2>/dev/null ||
-            umount -l "$mnt"
-    fi
-    for _dev in $(losetup -j "$raw" -O NAME -n 2>/dev/null); do
-        losetup -d "$_dev" 2>/dev/null
-    done
+    unmount_loop "$mnt" "$raw"
 }
 workers=
 poller=
