@@ -63,6 +63,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/bench-lib.sh"
 # Bump when the images change, so cached ones are not reused.
 recipe=2
 rounds=${BENCH_ROUNDS:-3}
@@ -87,16 +88,7 @@ if [ "$cold" = 1 ] && [ "$is_root" = 0 ]; then
     cold=0
 fi
 
-if [ -n "${BENCH_DIR:-}" ]; then
-    work=$BENCH_DIR
-    mkdir -p "$work"
-    remove_work=0
-else
-    work=$(mktemp -d /var/tmp/nbdscrub-bench-check.XXXXXX)
-    remove_work=1
-fi
-[ "${KEEP:-0}" = 1 ] && remove_work=0
-work=$(cd "$work" && pwd)
+bench_workdir bench-check
 mnt=$work/mnt
 mounted=0
 
@@ -117,12 +109,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -n "${BENCH_CACHE:-}" ]; then
-    mkdir -p "$BENCH_CACHE"
-    store=$(cd "$BENCH_CACHE" && pwd)
-else
-    store=$work
-fi
+bench_store
 
 # --- the timer ---------------------------------------------------------------
 

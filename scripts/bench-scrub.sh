@@ -107,6 +107,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/bench-lib.sh"
 # Bump when the image changes, so a cached one is not reused.
 recipe=1
 rounds=${BENCH_ROUNDS:-3}
@@ -171,33 +172,9 @@ if [ -z "${BENCH_NBDSCRUB:-}" ]; then
 fi
 [ -x "$nbdscrub" ] || die "$nbdscrub is not built: run make"
 
-if [ -z "${BENCH_PIN:-}" ]; then
-    if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-        BENCH_PIN=1
-    else
-        BENCH_PIN=0
-    fi
-fi
-if [ "$BENCH_PIN" = 1 ]; then
-    pin_server=(taskset -c 1)
-    pin_fio=(taskset -c 0)
-    pinning="nbdkit pinned to CPU 1, fio and the status poller to CPU 0"
-else
-    pin_server=()
-    pin_fio=()
-    pinning="no CPU pinning"
-fi
+bench_pinning "fio and the status poller"
 
-if [ -n "${BENCH_DIR:-}" ]; then
-    work=$BENCH_DIR
-    mkdir -p "$work"
-    remove_work=0
-else
-    work=$(mktemp -d /var/tmp/nbdscrub-bench-scrub.XXXXXX)
-    remove_work=1
-fi
-[ "${KEEP:-0}" = 1 ] && remove_work=0
-work=$(cd "$work" && pwd)
+bench_workdir bench-scrub
 mnt=$work/mnt
 mounted=0
 sock=$work/nbd.sock
@@ -227,12 +204,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -n "${BENCH_CACHE:-}" ]; then
-    mkdir -p "$BENCH_CACHE"
-    store=$(cd "$BENCH_CACHE" && pwd)
-else
-    store=$work
-fi
+bench_store
 
 # --- the image -------------------------------------------------------------------
 

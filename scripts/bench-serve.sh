@@ -57,6 +57,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/bench-lib.sh"
 plugin=${BENCH_PLUGIN:-$top/plugin/nbdkit-scrub-plugin.so}
 # The name it is shown under: nbdkit-NAME-plugin.so -> NAME.  Comparing
 # the file plugin with itself (BENCH_PLUGIN=.../nbdkit-file-plugin.so) is
@@ -74,22 +75,7 @@ size_mb=${BENCH_SIZE_MB:-1024}
 out=${BENCH_OUT:-$top/build/bench-serve.md}
 python=/usr/bin/python3     # Debian's, not whatever is first on PATH
 
-if [ -z "${BENCH_PIN:-}" ]; then
-    if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
-        BENCH_PIN=1
-    else
-        BENCH_PIN=0
-    fi
-fi
-if [ "$BENCH_PIN" = 1 ]; then
-    pin_server=(taskset -c 1)
-    pin_fio=(taskset -c 0)
-    pinning="nbdkit pinned to CPU 1, fio to CPU 0"
-else
-    pin_server=()
-    pin_fio=()
-    pinning="no CPU pinning"
-fi
+bench_pinning "fio"
 
 die () { echo "bench-serve: $*" >&2; exit 1; }
 
