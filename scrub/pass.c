@@ -596,6 +596,62 @@ phase_groups (struct scrub_pass *p, struct fsf_gd *gds)
   return 0;
 }
 
+static bool
+bit_set (const uint8_t *bm, uint32_t bit)
+{
+  return bm && (bm[bit / 8] & (1U << (bit % 8)));
+}
+
+/* The server's snapshot need not keep blocks that are free in the view:
+ * nothing a consistent filesystem references is free, so the pass never
+ * reads them.  (Where metadata does point into free space, the space
+ * phase reports it from the bitmaps alone, whatever the block holds.)
+ * Only bitmaps that are on disk and verify are trusted: not those of a
+ * BLOCK_UNINIT group, nor a bad checksum's.  Runs of free blocks go to
+ * the data hook.
+ */
+static int
+exempt_free (struct scrub_pass *p, const struct fsf_gd *gds)
+{
+  const struct fsf_sb *sb = &p->fs->sb;
+  uint8_t *bm;
+  uint32_t g;
+  int r = 0;
+
+  if (p->data == NULL)
+    return 0;
+  bm = malloc (sb->block_size);
+  if (bm == NULL)
+    return -ENOMEM;
+  for (g = 0; g < sb->groups_count && r >= 0; g++) {
+    uint32_t blocks = fsf_sb_group_blocks (sb, g), bit, run = 0;
+    uint64_t first = fsf_sb_group_first_block (sb, g);
+    uint64_t at = gds[g].block_bitmap;
+
+    if ((has_group_csum (sb) && gds[g].flags & FSF_BG_BLOCK_UNINIT)
+        || at < sb->first_data_block || at >= sb->blocks_count
+        || blocks > sb->block_size * 8)
+      continue;
+    r = fsf_read (&p->fs->src, bm, sb->block_size, at * sb->block_size);
+    if (r < 0)
+      break;
+    if (!fsf_block_bitmap_csum_verify (bm, sb, &gds[g]))
+      continue;
+    for (bit = 0; bit <= blocks; bit++) {
+      if (bit < blocks && !bit_set (bm, bit)) {
+        run++;
+        continue;
+      }
+      if (run)
+        p->data (p->data_opaque, first + bit - run, run);
+      run = 0;
+    }
+    r = step (p);
+  }
+  free (bm);
+  return r;
+}
+
 /* How many of group g's inodes the inode phase reads: e2fsck skips an
  * INODE_UNINIT group and the never-used tail (itable_unused) when the
  * descriptor is checksummed.
@@ -765,11 +821,6 @@ effective_bbitmap (struct scrub_pass *p, const struct fsf_gd *gd, uint32_t g,
   return 0;
 }
 
-static bool
-bit_set (const uint8_t *bm, uint32_t bit)
-{
-  return bm && (bm[bit / 8] & (1U << (bit % 8)));
-}
 
 /* One finding through the pass's reporting, outside any request. */
 static void
@@ -914,6 +965,8 @@ scrub_pass_run (struct scrub_pass *p)
   progress (p, SCRUB_PHASE_SUPER, 1, 1);
   if (r >= 0)
     r = phase_groups (p, gds);
+  if (r >= 0)
+    r = exempt_free (p, gds);
   if (r >= 0)
     r = scrub_pass_collect_orphans (p);
   if (r >= 0)

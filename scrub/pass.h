@@ -89,8 +89,9 @@ typedef void (*scrub_progress_fn) (void *opaque, enum scrub_phase phase,
  */
 typedef int (*scrub_step_fn) (void *opaque);
 
-/* Told of the data blocks of each regular file as the inode phase walks
- * its map: blocks the rest of the pass never reads (scrub_note_file_data).
+/* Told of blocks the rest of the pass never reads: those free in the
+ * block bitmaps (after the group phase), and the data blocks of each
+ * regular file as the inode phase walks its map (scrub_note_file_data).
  */
 typedef void (*scrub_data_fn) (void *opaque, uint64_t blk, uint64_t count);
 
@@ -130,7 +131,7 @@ struct scrub_pass {
   /* Called between two objects (scrub_pass_set_step); NULL: none. */
   scrub_step_fn step;
   void *step_opaque;
-  /* Told of file data blocks (scrub_pass_set_data); NULL: none. */
+  /* Told of blocks not read again (scrub_pass_set_data); NULL: none. */
   scrub_data_fn data;
   void *data_opaque;
 };
