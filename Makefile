@@ -116,7 +116,8 @@ $(B)/tsan/test-plugin-scheduler: tests/unit/test-plugin-scheduler.c \
 	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat -Iscrub $(BASECFLAGS) -O1 -g \
 	  -fsanitize=thread -o $@ $(filter %.c,$^) -pthread -lcunit -ljansson
 $(B)/tsan/test-plugin-%: tests/unit/test-plugin-%.c plugin/%.c plugin/%.h \
-                         plugin/gate.c plugin/gate.h tests/unit/unit.h
+                         plugin/gate.c plugin/gate.h tests/unit/unit.h \
+                         fsformat/source.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat $(BASECFLAGS) -O1 -g \
 	  -fsanitize=thread -o $@ $(filter %.c,$^) -pthread -lcunit

@@ -18,28 +18,6 @@ struct snap_slot {
 };
 
 static int
-pread_all (int fd, void *buf, size_t len, uint64_t off)
-{
-  uint8_t *p = buf;
-
-  while (len > 0) {
-    ssize_t r = pread (fd, p, len, (off_t) off);
-
-    if (r == -1) {
-      if (errno == EINTR)
-        continue;
-      return -errno;
-    }
-    if (r == 0)
-      return -EIO;
-    p += r;
-    len -= (size_t) r;
-    off += (uint64_t) r;
-  }
-  return 0;
-}
-
-static int
 pwrite_all (int fd, const void *buf, size_t len, uint64_t off)
 {
   const uint8_t *p = buf;
@@ -67,6 +45,7 @@ snap_init (struct snapshot *s, int fd, uint64_t size, size_t mem_bytes,
   s->fd = fd;
   s->size = size;
   s->spill_fd = -1;
+  fsf_source_fd (&s->image, &s->fd, size);
   s->mem_limit = mem_bytes / SNAP_CHUNK;
   s->spill_limit = spill_dir ? spill_bytes / SNAP_CHUNK : 0;
   s->mem_blocks = (s->mem_limit + SNAP_MEM_BLOCK - 1) / SNAP_MEM_BLOCK;
@@ -226,31 +205,31 @@ mem_slot (struct snapshot *s, uint64_t n, int *err)
 static int
 spill_open (struct snapshot *s)
 {
-  char *path;
   int fd;
 
   if (s->spill_fd >= 0)
     return 0;
   fd = open (s->spill_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    s->spill_fd = fd;
-    return 0;
-  }
-  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-    return -errno;
-  /* A filesystem without O_TMPFILE: make a file and unlink it. */
-  if (asprintf (&path, "%s/snapshot.spill.XXXXXX", s->spill_dir) == -1)
-    return -ENOMEM;
-  fd = mkostemp (path, O_CLOEXEC);
   if (fd == -1) {
-    int e = -errno;
+    char *path;
 
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+      return -errno;
+    /* A filesystem without O_TMPFILE: make a file and unlink it. */
+    if (asprintf (&path, "%s/snapshot.spill.XXXXXX", s->spill_dir) == -1)
+      return -ENOMEM;
+    fd = mkostemp (path, O_CLOEXEC);
+    if (fd == -1) {
+      int e = -errno;
+
+      free (path);
+      return e;
+    }
+    unlink (path);
     free (path);
-    return e;
   }
-  unlink (path);
-  free (path);
   s->spill_fd = fd;
+  fsf_source_fd (&s->spill, &s->spill_fd, s->spill_limit * SNAP_CHUNK);
   return 0;
 }
 
@@ -281,7 +260,7 @@ save_chunk (struct snapshot *s, uint64_t c)
       return r;
   }
   memset (dst ? dst : bounce, 0, SNAP_CHUNK);
-  r = pread_all (s->fd, dst ? dst : bounce, len, off);
+  r = fsf_read (&s->image, dst ? dst : bounce, len, off);
   if (r < 0)
     return r;
   if (dst == NULL) {
@@ -408,8 +387,8 @@ patch (struct snapshot *s, uint8_t *buf, size_t len, uint64_t off)
       memcpy (buf + (from - off), src + (from - cstart), to - from);
       continue;
     }
-    r = pread_all (s->spill_fd, buf + (from - off), to - from,
-                   (e->slot - s->mem_limit) * SNAP_CHUNK + (from - cstart));
+    r = fsf_read (&s->spill, buf + (from - off), to - from,
+                  (e->slot - s->mem_limit) * SNAP_CHUNK + (from - cstart));
     if (r < 0)
       return r;
   }
@@ -423,9 +402,7 @@ snap_read (struct snapshot *s, void *buf, size_t len, uint64_t off)
 
   if (len == 0)
     return 0;
-  if (off > s->size || len > s->size - off)
-    return -EIO;
-  r = pread_all (s->fd, buf, len, off);
+  r = fsf_read (&s->image, buf, len, off);
   if (r < 0)
     return r;
   if (!__atomic_load_n (&s->active, __ATOMIC_ACQUIRE))

@@ -61,8 +61,10 @@ struct snap_slot;
 
 struct snapshot {
   pthread_mutex_t lock;
-  int fd;                   /* the image, read with pread */
+  int fd;                   /* the image */
   uint64_t size;            /* its size in bytes */
+  struct fsf_source image;  /* fd as a source */
+  struct fsf_source spill;  /* spill_fd as a source, once open */
   bool active;              /* between snap_begin and snap_end */
   int broken;               /* 0, or why old bytes were lost (errno) */
 
