@@ -29,7 +29,7 @@ PLUGIN_SO  := plugin/nbdkit-scrub-plugin.so
 # plugin/ modules that do not use nbdkit: linked into the unit tests too.
 PLUGIN_LIB := plugin/params.c plugin/errortag.c plugin/errclass.c \
               plugin/errseq.c plugin/statedir.c plugin/backing.c plugin/gate.c \
-              plugin/snapshot.c plugin/scheduler.c
+              plugin/snapshot.c plugin/scheduler.c plugin/sleeper.c
 PLUGIN_SRC := $(PLUGIN_LIB) plugin/disconnect.c plugin/plugin.c
 
 # fsformat/: the on-disk format, no I/O of its own (every .c is library).
@@ -111,6 +111,7 @@ TSAN_BIN := $(B)/tsan/test-plugin-gate $(B)/tsan/test-plugin-snapshot \
 # The scheduler runs the whole engine: built from every source it needs.
 $(B)/tsan/test-plugin-scheduler: tests/unit/test-plugin-scheduler.c \
     plugin/scheduler.c plugin/snapshot.c plugin/gate.c plugin/statedir.c \
+    plugin/sleeper.c \
     $(SCRUB_LIB) $(FSF_SRC) $(wildcard plugin/*.h scrub/*.h fsformat/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Iplugin -Ifsformat -Iscrub $(BASECFLAGS) -O1 -g \

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -41,6 +40,7 @@
 #include "gate.h"
 #include "params.h"
 #include "scheduler.h"
+#include "sleeper.h"
 #include "snapshot.h"
 #include "statedir.h"
 
@@ -71,14 +71,12 @@ static unsigned nclients;           /* connections open (atomic) */
 /* The first pass starts this long after the server. */
 #define SCRUB_START_DELAY_NS (1000000000ULL)
 
-/* flush=volatile only: the background write-back thread, and what wakes
- * it early at shutdown.
+/* flush=volatile only: the background write-back thread, and its sleep,
+ * which .cleanup ends early.
  */
 static pthread_t writeback_thread;
 static bool writeback_running;
-static pthread_mutex_t writeback_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t writeback_cond;
-static bool writeback_stop;
+static struct sleeper writeback_sleep;
 
 struct handle {
   uint64_t seen;                    /* this connection's errseq sample */
@@ -361,31 +359,6 @@ nbdscrub_get_ready (void)
   return 0;
 }
 
-/* Sleep one writeback-interval on the monotonic clock.  Returns false
- * when .cleanup asks the thread to stop.  (nbdkit_nanosleep would also
- * wake at shutdown, but logs an error when it does.)
- */
-static bool
-writeback_sleep (void)
-{
-  const uint64_t ns = cfg.writeback_interval_ns;
-  struct timespec until;
-  bool stop;
-
-  clock_gettime (CLOCK_MONOTONIC, &until);
-  until.tv_sec += ns / 1000000000 + (until.tv_nsec + ns % 1000000000)
-    / 1000000000;
-  until.tv_nsec = (until.tv_nsec + ns % 1000000000) % 1000000000;
-  pthread_mutex_lock (&writeback_lock);
-  while (!writeback_stop
-         && pthread_cond_timedwait (&writeback_cond, &writeback_lock,
-                                    &until) == 0)
-    ;
-  stop = writeback_stop;
-  pthread_mutex_unlock (&writeback_lock);
-  return !stop;
-}
-
 /* flush=volatile: FLUSH does not sync, so a thread does, every
  * writeback-interval, and advances the error sequence when it fails.
  */
@@ -393,7 +366,7 @@ static void *
 writeback_loop (void *arg)
 {
   (void) arg;
-  while (writeback_sleep ()) {
+  while (sleeper_nap (&writeback_sleep, cfg.writeback_interval_ns)) {
     int r = backing_fdatasync (&bk);
 
     if (r < 0) {
@@ -412,8 +385,6 @@ nbdscrub_after_fork (void)
 {
   int r;
 
-  pthread_condattr_t attr;
-
   r = sched_ready ? sched_start (&sched, cfg.scrub && cfg.fs != PARAM_FS_NONE) : 0;
   if (r < 0) {
     nbdkit_error ("scrub: cannot start the scrubber: %s", strerror (-r));
@@ -421,13 +392,11 @@ nbdscrub_after_fork (void)
   }
   if (cfg.flush != PARAM_FLUSH_VOLATILE || bk.readonly)
     return 0;
-  pthread_condattr_init (&attr);
-  pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-  pthread_cond_init (&writeback_cond, &attr);
-  pthread_condattr_destroy (&attr);
+  sleeper_init (&writeback_sleep);
   r = pthread_create (&writeback_thread, NULL, writeback_loop, NULL);
   if (r != 0) {
     nbdkit_error ("pthread_create: %s", strerror (r));
+    sleeper_destroy (&writeback_sleep);
     return -1;
   }
   writeback_running = true;
@@ -448,12 +417,9 @@ nbdscrub_cleanup (void)
     sched_ready = false;
   }
   if (writeback_running) {
-    pthread_mutex_lock (&writeback_lock);
-    writeback_stop = true;
-    pthread_cond_signal (&writeback_cond);
-    pthread_mutex_unlock (&writeback_lock);
+    sleeper_stop (&writeback_sleep);
     pthread_join (writeback_thread, NULL);
-    pthread_cond_destroy (&writeback_cond);
+    sleeper_destroy (&writeback_sleep);
     writeback_running = false;
   }
   if (!ready)

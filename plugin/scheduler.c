@@ -299,8 +299,6 @@ sched_init (struct scheduler *s, const struct sched_config *cfg,
             const struct sched_hooks *hooks, struct io_gate *gate,
             struct snapshot *snap)
 {
-  pthread_condattr_t attr;
-
   memset (s, 0, sizeof *s);
   s->cfg = *cfg;
   s->hooks = *hooks;
@@ -319,10 +317,7 @@ sched_init (struct scheduler *s, const struct sched_config *cfg,
     return -ENOMEM;
   }
   pthread_mutex_init (&s->lock, NULL);
-  pthread_condattr_init (&attr);
-  pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
-  pthread_cond_init (&s->wake, &attr);
-  pthread_condattr_destroy (&attr);
+  sleeper_init (&s->sleep);
   health_load (s);
   return 0;
 }
@@ -337,40 +332,8 @@ sched_destroy (struct scheduler *s)
   free (s->logged);
   free (s->ghealth);
   free (s->gchecked);
-  pthread_cond_destroy (&s->wake);
+  sleeper_destroy (&s->sleep);
   pthread_mutex_destroy (&s->lock);
-}
-
-/* Sleep ns on the monotonic clock, or until asked to stop.  Returns
- * false when asked to stop.
- */
-static bool
-nap (struct scheduler *s, uint64_t ns)
-{
-  struct timespec until;
-  uint64_t t = now_ns () + ns;
-  bool stop;
-
-  until.tv_sec = (time_t) (t / 1000000000);
-  until.tv_nsec = (long) (t % 1000000000);
-  pthread_mutex_lock (&s->lock);
-  while (!s->stop
-         && pthread_cond_timedwait (&s->wake, &s->lock, &until) == 0)
-    ;
-  stop = s->stop;
-  pthread_mutex_unlock (&s->lock);
-  return !stop;
-}
-
-static bool
-stopping (struct scheduler *s)
-{
-  bool stop;
-
-  pthread_mutex_lock (&s->lock);
-  stop = s->stop;
-  pthread_mutex_unlock (&s->lock);
-  return stop;
 }
 
 void
@@ -451,7 +414,8 @@ on_step (void *opaque)
     return -ETIMEDOUT;
   if (++run->calls % STEP_EVERY)
     return 0;
-  if (stopping (s) || (s->hooks.dead && s->hooks.dead (s->hooks.opaque)))
+  if (sleeper_stopped (&s->sleep)
+      || (s->hooks.dead && s->hooks.dead (s->hooks.opaque)))
     return -ECANCELED;
   if (run->drain)
     return 0;
@@ -460,7 +424,7 @@ on_step (void *opaque)
     return 0;
   req = gate_requests (s->gate);
   if (req != run->requests
-      && !nap (s, (t - run->slice_start) * SCRUB_YIELD))
+      && !sleeper_nap (&s->sleep, (t - run->slice_start) * SCRUB_YIELD))
     return -ECANCELED;
   run->requests = gate_requests (s->gate);
   run->slice_start = now_ns ();
@@ -881,7 +845,7 @@ drain (struct scheduler *s)
     pause = budget << (i < 6 ? i : 6);
     if (pause > DRAIN_RETRY_MAX_NS)
       pause = DRAIN_RETRY_MAX_NS;
-    if (!nap (s, pause))
+    if (!sleeper_nap (&s->sleep, pause))
       return -ECANCELED;
   }
   return 0;
@@ -997,7 +961,7 @@ loop (void *arg)
   struct scheduler *s = arg;
   bool warned = false;
 
-  if (!nap (s, s->cfg.delay_ns))
+  if (!sleeper_nap (&s->sleep, s->cfg.delay_ns))
     return NULL;
   for (;;) {
     bool ran, nofs;
@@ -1015,8 +979,8 @@ loop (void *arg)
     /* Back to back only while the engine has something to do: a probe
      * that finds nothing, or a refused pass, is retried after a pause.
      */
-    if (!nap (s, ran || s->cfg.interval_ns ? s->cfg.interval_ns
-              : IDLE_RETRY_NS))
+    if (!sleeper_nap (&s->sleep, ran || s->cfg.interval_ns
+                      ? s->cfg.interval_ns : IDLE_RETRY_NS))
       break;
   }
   return NULL;
@@ -1049,10 +1013,7 @@ sched_stop (struct scheduler *s)
     return;
   s->stopped = true;
   if (s->running) {
-    pthread_mutex_lock (&s->lock);
-    s->stop = true;
-    pthread_cond_broadcast (&s->wake);
-    pthread_mutex_unlock (&s->lock);
+    sleeper_stop (&s->sleep);
     pthread_join (s->thread, NULL);
     s->running = false;
   }

@@ -38,6 +38,7 @@
 
 #include "gate.h"
 #include "pass.h"
+#include "sleeper.h"
 #include "snapshot.h"
 
 /* What the scheduler asks of the plugin. */
@@ -82,9 +83,8 @@ struct scheduler {
   pthread_t thread;
   bool running;
   bool stopped;               /* sched_stop has run */
+  struct sleeper sleep;       /* between passes and slices; stop */
   pthread_mutex_t lock;       /* everything below */
-  pthread_cond_t wake;        /* stop asked */
-  bool stop;
 
   uint64_t writes;            /* client writes observed (atomic) */
 
