@@ -160,6 +160,23 @@ is_mounted ()
     awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
 }
 
+# start_nbdfuse FILE SOCKET: nbdfuse serving the export on SOCKET as
+# FILE (inside a directory it mounts), in the background; sets fuse_pid
+# and returns once it serves (fails after 30 s, or if it exits).  The
+# pidfile is $tmp/fuse.pid.
+start_nbdfuse ()
+{
+    nbdfuse -P "$tmp/fuse.pid" "$1" --unix "$2" &
+    fuse_pid=$!
+    _i=0
+    while [ ! -s "$tmp/fuse.pid" ]; do
+        kill -0 "$fuse_pid" 2>/dev/null || fail "nbdfuse exited before serving"
+        _i=$((_i + 1))
+        [ $_i -le 300 ] || fail "nbdfuse did not start in 30 s"
+        sleep 0.1
+    done
+}
+
 # unmount_fuse DIR PID: unmount the FUSE mount at DIR and wait for its
 # nbdfuse (PID, may be empty) to exit, killing it if it does not.  For
 # cleanups: umount -l is the last resort, so that a failed run leaks no

@@ -46,15 +46,7 @@ unmount_fs ()
 cleanup_fn stop_fuse
 cleanup_fn unmount_fs
 
-nbdfuse -P "$tmp/fuse.pid" "$raw" --unix "$sock" &
-fuse_pid=$!
-i=0
-while [ ! -s "$tmp/fuse.pid" ]; do
-    kill -0 "$fuse_pid" 2>/dev/null || fail "nbdfuse exited before serving"
-    i=$((i + 1))
-    [ $i -le 300 ] || fail "nbdfuse did not start in 30 s"
-    sleep 0.1
-done
+start_nbdfuse "$raw" "$sock"
 [ "$(stat -c %s "$raw")" -eq $((256 * 1024 * 1024)) ] ||
     fail "the FUSE file has the wrong size: $(stat -c %s "$raw")"
 

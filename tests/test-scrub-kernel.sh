@@ -80,15 +80,7 @@ cleanup_fn stop_fuse
 cleanup_fn unmount_fs
 cleanup_fn stop_jobs
 
-nbdfuse -P "$tmp/fuse.pid" "$raw" --unix "$sock" &
-fuse_pid=$!
-i=0
-while [ ! -s "$tmp/fuse.pid" ]; do
-    kill -0 "$fuse_pid" 2>/dev/null || fail "nbdfuse exited before serving"
-    i=$((i + 1))
-    [ $i -le 300 ] || fail "nbdfuse did not start in 30 s"
-    sleep 0.1
-done
+start_nbdfuse "$raw" "$sock"
 mount -o loop "$raw" "$mnt" || fail "mount -o loop of the FUSE file failed"
 python3 -m scrubstatus wait "$status" 1 30 >/dev/null ||
     fail "no pass finished within 30 s of the start"
