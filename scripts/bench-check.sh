@@ -293,16 +293,7 @@ print("GENSTATS", " ".join("%s=%s" % kv for kv in st.items()),
 EOF
 
 # assert_clean IMAGE: e2fsck -fn must exit 0, or the benchmark is void.
-assert_clean ()
-{
-    local rc=0
-
-    e2fsck -fn "$1" >"$work/assert.log" 2>&1 || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        cat "$work/assert.log" >&2
-        die "$1: e2fsck -fn exited $rc: the bench image is not clean"
-    fi
-}
+assert_clean () { bench_assert_clean "$1" "$work/assert.log"; }
 
 # build_populated IMAGE: the kernel route if we can loop mount, else
 # mke2fs -d + e2fsck -fyD.  GENSTATS and the route go to IMAGE.stats.

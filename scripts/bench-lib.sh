@@ -12,6 +12,7 @@
 #   Sets work (absolute) and remove_work (1: remove it at exit).
 # bench_store: where images are made and kept: BENCH_CACHE if set (made
 #   if missing), else the work directory.  Sets store (absolute).
+# bench_assert_clean, bench_wait_server: below.  The scripts define die.
 
 bench_pinning ()
 {
@@ -55,4 +56,37 @@ bench_store ()
     else
         store=$work
     fi
+}
+
+# bench_assert_clean IMAGE LOG: e2fsck -fn must exit 0, or the benchmark
+#   is void (e2fsck's output goes to LOG, and to stderr when it fails).
+bench_assert_clean ()
+{
+    local rc=0
+
+    e2fsck -fn "$1" >"$2" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        cat "$2" >&2
+        die "$1: e2fsck -fn exited $rc: the image is not clean"
+    fi
+}
+
+# bench_wait_server NAME LOG: wait up to 10 s for the nbdkit just started
+#   in the background (server_pid, logging to LOG) to write $pidfile and
+#   listen on $sock; dies with its log if it exits or does not.
+bench_wait_server ()
+{
+    local _
+
+    for _ in $(seq 1 200); do
+        [ -s "$pidfile" ] && [ -S "$sock" ] && return 0
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            server_pid=
+            cat "$2" >&2
+            die "$1: nbdkit exited before serving"
+        fi
+        sleep 0.05
+    done
+    cat "$2" >&2
+    die "$1: nbdkit did not start within 10 s"
 }

@@ -277,16 +277,7 @@ print("GENSTATS", " ".join("%s=%s" % kv for kv in st.items()))
 EOF
 
 # assert_clean IMAGE WHEN: e2fsck -fn must exit 0, or the benchmark is void.
-assert_clean ()
-{
-    local rc=0
-
-    e2fsck -fn "$1" >"$work/e2fsck-$2.log" 2>&1 || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        cat "$work/e2fsck-$2.log" >&2
-        die "$1: e2fsck -fn exited $rc ($2): the image is not clean"
-    fi
-}
+assert_clean () { bench_assert_clean "$1" "$work/e2fsck-$2.log"; }
 
 # build_image IMAGE: mke2fs, loop mount, /big first, then the tree.
 build_image ()
@@ -413,7 +404,7 @@ EOF
 # start_server NAME PARAMS...: serve $img on $sock, state in $work/state-NAME.
 start_server ()
 {
-    local name=$1 _
+    local name=$1
     shift
 
     rm -rf "$sock" "$pidfile" "$work/state-$name"
@@ -421,17 +412,7 @@ start_server ()
     "${pin_server[@]}" nbdkit -f -U "$sock" -P "$pidfile" "$plugin" "$img" \
         "$@" state-dir="$work/state-$name" >"$work/$name.log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 200); do
-        [ -s "$pidfile" ] && [ -S "$sock" ] && return 0
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            server_pid=
-            cat "$work/$name.log" >&2
-            die "$name: nbdkit exited before serving"
-        fi
-        sleep 0.05
-    done
-    cat "$work/$name.log" >&2
-    die "$name: nbdkit did not start within 10 s"
+    bench_wait_server "$name" "$work/$name.log"
 }
 
 # stop_server NAME: SIGTERM, and its exit status into $work/NAME.exit.

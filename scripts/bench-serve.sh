@@ -138,23 +138,13 @@ trap 'exit 143' TERM
 # socket is listening) appears.
 start_server ()
 {
-    local name=$1 what=$2 _
+    local name=$1 what=$2
 
     rm -f "$sock" "$pidfile"
     "${pin_server[@]}" nbdkit -f -U "$sock" -P "$pidfile" "$what" "$img" \
         >"$tmp/$name.log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 200); do
-        [ -s "$pidfile" ] && [ -S "$sock" ] && return 0
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            server_pid=
-            cat "$tmp/$name.log" >&2
-            die "$name: nbdkit exited before serving"
-        fi
-        sleep 0.05
-    done
-    cat "$tmp/$name.log" >&2
-    die "$name: nbdkit did not start within 10 s"
+    bench_wait_server "$name" "$tmp/$name.log"
 }
 
 # server_cpu: nbdkit's user + system CPU time so far, in clock ticks.
