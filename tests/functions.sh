@@ -177,6 +177,19 @@ start_nbdfuse ()
     done
 }
 
+# stop_nbdfuse DIR: the orderly end of start_nbdfuse: unmount the FUSE
+# mount at DIR; nbdfuse must then exit, with status 0, within 30 s.
+stop_nbdfuse ()
+{
+    umount "$1" || fail "umount of the FUSE mount failed"
+    wait_gone "$fuse_pid" 30 ||
+        fail "nbdfuse did not exit within 30 s of umount"
+    _status=0
+    wait "$fuse_pid" || _status=$?
+    fuse_pid=
+    [ $_status -eq 0 ] || fail "nbdfuse exited with status $_status"
+}
+
 # unmount_fuse DIR PID: unmount the FUSE mount at DIR and wait for its
 # nbdfuse (PID, may be empty) to exit, killing it if it does not.  For
 # cleanups: umount -l is the last resort, so that a failed run leaks no

@@ -136,12 +136,7 @@ t3=$(date +%s)
 
 # --- teardown in order ---------------------------------------------------
 losetup -j "$raw" | grep -q . && fail "the loop device was not detached"
-umount "$fmnt" || fail "umount of the FUSE mount failed"
-wait_gone "$fuse_pid" 30 || fail "nbdfuse did not exit within 30 s of umount"
-fuse_status=0
-wait "$fuse_pid" || fuse_status=$?
-fuse_pid=
-[ $fuse_status -eq 0 ] || fail "nbdfuse exited with status $fuse_status"
+stop_nbdfuse "$fmnt"
 kill_nbdkit "$tmp/nbdkit.pid" || fail "nbdkit did not stop"
 
 e2fsck -fn "$img" >"$tmp/fsck.out" 2>&1 || {
