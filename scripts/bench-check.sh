@@ -97,12 +97,7 @@ cleanup ()
     local st=$?
 
     set +e
-    [ "$mounted" = 1 ] && umount "$mnt"
-    if [ "$remove_work" = 1 ]; then
-        rm -rf "$work"
-    else
-        say "work directory kept: $work"
-    fi
+    bench_leave
     exit "$st"
 }
 trap cleanup EXIT

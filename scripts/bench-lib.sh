@@ -12,7 +12,10 @@
 #   Sets work (absolute) and remove_work (1: remove it at exit).
 # bench_store: where images are made and kept: BENCH_CACHE if set (made
 #   if missing), else the work directory.  Sets store (absolute).
-# bench_assert_clean, bench_wait_server: below.  The scripts define die.
+# bench_leave: the end of a script's EXIT trap: unmount $mnt if
+#   mounted=1, remove the work directory unless it is kept (and say so).
+# bench_assert_clean, bench_wait_server: below.  The scripts define die
+#   and say.
 
 bench_pinning ()
 {
@@ -89,4 +92,14 @@ bench_wait_server ()
     done
     cat "$2" >&2
     die "$1: nbdkit did not start within 10 s"
+}
+
+bench_leave ()
+{
+    [ "${mounted:-0}" = 1 ] && umount "$mnt"
+    if [ "$remove_work" = 1 ]; then
+        rm -rf "$work"
+    else
+        say "work directory kept: $work"
+    fi
 }

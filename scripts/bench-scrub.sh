@@ -192,12 +192,7 @@ cleanup ()
         kill -TERM "$server_pid" 2>/dev/null
         wait "$server_pid" 2>/dev/null
     fi
-    [ "$mounted" = 1 ] && umount "$mnt"
-    if [ "$remove_work" = 1 ]; then
-        rm -rf "$work"
-    else
-        say "work directory kept: $work"
-    fi
+    bench_leave
     exit "$st"
 }
 trap cleanup EXIT
